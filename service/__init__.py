@@ -1,0 +1,1 @@
+"""HTTP API and the drafters' search page over the index."""
