@@ -7,9 +7,9 @@ citation needs travels with the unit, so no layer has to re-read the source.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -36,7 +36,7 @@ class Document(_Frozen):
     title: str
     dossier: str | None = Field(default=None, description='Kamerstuk number, e.g. "36180".')
     kamerstuk_nr: str | None = Field(default=None, description='Number within the dossier, e.g. "164".')
-    date: date | None = None
+    date: datetime.date | None = None
     source_path: str
     content_hash: str = Field(description="sha256 of the raw file bytes.")
     warnings: tuple[str, ...] = ()

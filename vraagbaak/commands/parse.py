@@ -17,20 +17,31 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_parse(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 1 only when nothing could be parsed; files that fail are named and skipped."""
     from indexer.parsing import parse_paths
     from indexer.units import write_jsonl
 
     parsed, failures = parse_paths(args.paths)
-    for path, message in failures:
-        print(f"vraagbaak: skipped {path}: {message}", file=sys.stderr)
+    for _path, message in failures:  # a ParseError message starts with the file it is about
+        print(f"vraagbaak: skipped {message}", file=sys.stderr)
+    if not parsed:
+        if not failures:
+            names = ", ".join(str(p) for p in args.paths)
+            print(f"vraagbaak: no .txt documents found in {names}", file=sys.stderr)
+        print("vraagbaak: nothing could be parsed", file=sys.stderr)
+        return 1
     if args.out:
-        count = write_jsonl(parsed, args.out)
+        try:
+            count = write_jsonl(parsed, args.out)
+        except OSError as error:
+            print(f"vraagbaak: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+            return 1
         print(f"wrote {count} units of {len(parsed)} documents to {args.out}")
-    else:
-        print(f"{'document':<24} {'kind':<22} {'units':>5}  warnings")
-        for item in parsed:
-            doc = item.document
-            print(f"{doc.doc_id:<24} {doc.kind.value:<22} {len(item.units):>5}  {len(doc.warnings)}")
-            for warning in doc.warnings:
-                print(f"{'':<24} ! {warning}")
-    return 0 if parsed else 1
+        return 0
+    print(f"{'document':<24} {'kind':<22} {'units':>5}  warnings")
+    for item in parsed:
+        doc = item.document
+        print(f"{doc.doc_id:<24} {doc.kind.value:<22} {len(item.units):>5}  {len(doc.warnings)}")
+        for warning in doc.warnings:
+            print(f"{'':<24} ! {warning}")
+    return 0

@@ -1,0 +1,88 @@
+"""Ingestion front of the indexer: document files in, `ParsedDocument`s out.
+
+`parse_document` reads one file, `parse_text` parses an upload that has no
+file, `parse_paths` takes files and folders and keeps going past bad files.
+Malformed content becomes warnings on `Document.warnings`; only input that
+cannot be read as text at all raises `ParseError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from indexer.errors import ParseError
+from indexer.parsing.detection import detect_kind
+from indexer.parsing.pipeline import parse_source
+from indexer.parsing.prose import approximate_tokens
+from indexer.parsing.source import read_source, source_from_text
+from indexer.units import ParsedDocument
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PASSAGE_TOKENS = 350
+
+__all__ = [
+    "DEFAULT_PASSAGE_TOKENS",
+    "approximate_tokens",
+    "detect_kind",
+    "parse_document",
+    "parse_paths",
+    "parse_text",
+]
+
+
+def parse_text(
+    text: str,
+    doc_id: str,
+    source_path: str = "",
+    *,
+    passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
+    length_function: Callable[[str], int] | None = None,
+) -> ParsedDocument:
+    """Parse text that has no file (an upload); the content hash is over its UTF-8 bytes."""
+    source = source_from_text(text, doc_id, source_path)
+    return parse_source(source, passage_tokens=passage_tokens, length_function=length_function or approximate_tokens)
+
+
+def parse_document(
+    path: Path,
+    *,
+    passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
+    length_function: Callable[[str], int] | None = None,
+) -> ParsedDocument:
+    """Parse one file; `doc_id` is its stem.
+
+    `length_function` measures prose passage size in model tokens; the default
+    is `approximate_tokens`, a deterministic stand-in for a tokenizer.
+    Raises ParseError, naming the file, for unreadable, empty, binary or
+    non-UTF-8 input.
+    """
+    source = read_source(Path(path))
+    return parse_source(source, passage_tokens=passage_tokens, length_function=length_function or approximate_tokens)
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in map(Path, paths):
+        files.extend(sorted(p for p in path.glob("*.txt") if p.is_file()) if path.is_dir() else [path])
+    return files
+
+
+def parse_paths(
+    paths: Iterable[Path],
+    *,
+    passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
+    length_function: Callable[[str], int] | None = None,
+) -> tuple[list[ParsedDocument], list[tuple[Path, str]]]:
+    """Parse files, and the *.txt files of folders (sorted); failures are returned, not raised."""
+    parsed: list[ParsedDocument] = []
+    failures: list[tuple[Path, str]] = []
+    for path in _expand(paths):
+        try:
+            parsed.append(parse_document(path, passage_tokens=passage_tokens, length_function=length_function))
+        except ParseError as exc:
+            logger.error("%s", exc)
+            failures.append((path, str(exc)))
+    return parsed, failures
