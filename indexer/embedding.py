@@ -132,7 +132,9 @@ class SentenceTransformerEncoder:
         return self._encode(texts, "document", show_progress)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer(text.strip(), add_special_tokens=False, truncation=False)["input_ids"])
+        return len(
+            self._model.tokenizer(text.strip(), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+        )
 
     def _encode(self, texts: Sequence[str], prompt_name: str, show_progress: bool) -> np.ndarray:
         if not texts:

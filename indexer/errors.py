@@ -25,3 +25,15 @@ class IndexCorruptError(VraagbaakError):
 
 class ManifestMismatchError(VraagbaakError):
     """The index was built with another model, dimension or format version."""
+
+
+class IndexLockedError(VraagbaakError):
+    """Another process holds the index directory's writer lock."""
+
+
+class IndexWriteError(VraagbaakError):
+    """Writing a new index generation failed (disk full, permissions); the old one still serves."""
+
+
+class QueryError(VraagbaakError):
+    """A search request the retriever cannot answer as asked (empty question, k out of range)."""

@@ -1,1 +1,1 @@
-"""HTTP API and the drafters' search page over the index."""
+"""The HTTP API and the drafters' page over a Vraagbaak index."""

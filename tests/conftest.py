@@ -1,4 +1,4 @@
-"""Session-wide fixtures: the real bundled model, materialised once per test session."""
+"""Session-wide fixtures: the real bundled model and the seed index, each made once per test session."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from indexer.embedding import ResolvedModel, SentenceTransformerEncoder
+from indexer.retrieval import Retriever
 from indexer.settings import BUNDLED_MODEL
+from indexer.units import ParsedDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -27,3 +29,37 @@ def encoder(model_dir: Path) -> SentenceTransformerEncoder:
 
     resolved = ResolvedModel(BUNDLED_MODEL, str(model_dir), file_sha256(bundled_source_path()))
     return SentenceTransformerEncoder(resolved)
+
+
+@pytest.fixture(scope="session")
+def model_cache(model_dir: Path) -> Path:
+    """The cache folder holding the materialised model: pass as VRAAGBAAK_MODEL_CACHE to subprocesses."""
+    return model_dir.parent
+
+
+@pytest.fixture(scope="session")
+def seed_documents(encoder: SentenceTransformerEncoder) -> list[ParsedDocument]:
+    from indexer.parsing import parse_paths
+
+    parsed, failures = parse_paths([SEEDS], length_function=encoder.count_tokens)
+    assert failures == []
+    return parsed
+
+
+@pytest.fixture(scope="session")
+def seed_index(
+    tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed_documents: list[ParsedDocument]
+) -> Path:
+    """The seed corpus indexed with the real model, built once (about a minute). Never mutate it: copy it."""
+    from indexer.builder import build_index
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    build_index(seed_documents, encoder, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def retriever(seed_index: Path, encoder: SentenceTransformerEncoder) -> Retriever:
+    from indexer.retrieval import Retriever
+
+    return Retriever.load(seed_index, encoder)

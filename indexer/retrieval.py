@@ -1,0 +1,292 @@
+"""Query time: which earlier answers fit a new question.
+
+Three signals rank units: similarity of the new question to stored
+questions, to answer parts (both from one FAISS search over one query
+vector), and BM25 over unit text. Hybrid mode fuses the three rankings by
+weighted reciprocal rank fusion; the weights were chosen with the
+evaluation (eval/README.md). Filters become a FAISS id selector and a BM25
+mask, so they act inside retrieval and a filtered search still returns k
+units when k exist. A unit appears at most once, at its best rank.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.chunking import VectorField
+from indexer.citations import Citation, cite
+from indexer.embedding import Encoder
+from indexer.errors import QueryError
+from indexer.highlights import highlight
+from indexer.manifest import check_model
+from indexer.store import IndexContent, VectorMap, load_index
+from indexer.units import Document, DocumentKind, Unit
+from indexer.vector_index import search_vectors
+
+logger = logging.getLogger(__name__)
+
+
+class SearchMode(StrEnum):
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    LEXICAL = "lexical"
+
+
+class Signal(StrEnum):
+    QUESTION = "question"
+    ANSWER = "answer"
+    LEXICAL = "lexical"
+
+
+class Filters(BaseModel):
+    """Restrictions applied inside retrieval; empty lists and None mean "no restriction"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[DocumentKind, ...] = ()
+    parties: tuple[str, ...] = ()
+    dossier: str | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    exclude_unit_ids: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, name) for name in type(self).model_fields)
+
+
+class FusionConfig(BaseModel):
+    """Weights of the reciprocal rank fusion: score = sum of weight / (rrf_k + rank)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rrf_k: int = Field(default=60, ge=1)
+    question_weight: float = Field(default=1.0, ge=0)
+    answer_weight: float = Field(default=1.0, ge=0)
+    lexical_weight: float = Field(default=1.0, ge=0)
+    depth: int = Field(default=100, ge=10, description="Units each signal contributes to fusion.")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One ranked unit with why it was found and how to cite it."""
+
+    unit: Unit
+    document: Document
+    rank: int
+    score: float
+    matched: tuple[Signal, ...]
+    signals: dict[Signal, float]
+    highlights: list[str] = field(default_factory=list)
+    citation: Citation | None = None
+
+
+MAX_K = 100
+
+
+class Retriever:
+    """Searches one loaded index generation with one encoder; safe to share between threads."""
+
+    def __init__(self, content: IndexContent, encoder: Encoder, fusion: FusionConfig | None = None) -> None:
+        check_model(content.manifest, encoder.model_id, encoder.model_hash, encoder.dimension)
+        self.content = content
+        self.encoder = encoder
+        self.fusion = fusion or FusionConfig()
+        units = content.units
+        self._row_of = {unit.unit_id: row for row, unit in enumerate(units)}
+        documents = [content.documents[unit.doc_id] for unit in units]
+        self._doc_ids = np.array([unit.doc_id for unit in units], dtype=object)
+        self._kinds = np.array([doc.kind.value for doc in documents], dtype=object)
+        self._parties = np.array([(unit.party or "").casefold() for unit in units], dtype=object)
+        self._dossiers = np.array([_compact(doc.dossier) for doc in documents], dtype=object)
+        self._dates = np.array([doc.date.toordinal() if doc.date else -1 for doc in documents], dtype=np.int64)
+        vector_map = content.vector_map
+        self._order = np.argsort(vector_map.ids, kind="stable")
+        self._sorted_ids = vector_map.ids[self._order]
+        self._question_code = VectorMap.field_code(VectorField.QUESTION)
+        self._document_frequency = content.lexical.document_frequency()
+
+    @classmethod
+    def load(cls, index_dir: Path, encoder: Encoder, fusion: FusionConfig | None = None) -> Retriever:
+        return cls(load_index(index_dir), encoder, fusion)
+
+    # ------------------------------------------------------------ lookups
+
+    @property
+    def generation(self) -> str:
+        return self.content.generation
+
+    def unit(self, unit_id: str) -> Unit | None:
+        row = self._row_of.get(unit_id)
+        return None if row is None else self.content.units[row]
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.content.documents.get(doc_id)
+
+    def units_of(self, doc_id: str) -> list[Unit]:
+        return [unit for unit in self.content.units if unit.doc_id == doc_id]
+
+    # ------------------------------------------------------------ search
+
+    def encode(self, questions: Sequence[str]) -> np.ndarray:
+        """Query vectors for several questions in one model call (the batch and micro-batch path)."""
+        return self.encoder.encode_queries([_clean_question(q) for q in questions])
+
+    def search(
+        self, question: str, k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
+    ) -> list[SearchHit]:
+        return self.search_many([question], k, mode, filters)[0]
+
+    def search_many(
+        self, questions: Sequence[str], k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
+    ) -> list[list[SearchHit]]:
+        cleaned = [_clean_question(q) for q in questions]
+        vectors = self.encode(cleaned) if mode is not SearchMode.LEXICAL else None
+        return [
+            self.search_encoded(q, None if vectors is None else vectors[i], k, mode, filters)
+            for i, q in enumerate(cleaned)
+        ]
+
+    def search_encoded(
+        self,
+        question: str,
+        vector: np.ndarray | None,
+        k: int = 5,
+        mode: SearchMode = SearchMode.HYBRID,
+        filters: Filters | None = None,
+    ) -> list[SearchHit]:
+        """Rank units for a question whose query vector is already computed."""
+        if not 1 <= k <= MAX_K:
+            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
+        question = _clean_question(question)
+        mask = self._mask(filters) if filters is not None and filters.active else None
+        if mask is not None and not mask.any():
+            return []
+        depth = max(self.fusion.depth, k)
+        rankings: dict[Signal, tuple[np.ndarray, np.ndarray]] = {}
+        if mode is not SearchMode.LEXICAL:
+            if vector is None:
+                raise QueryError("a dense or hybrid search needs the query vector")
+            rankings.update(self._dense(vector, mask, depth))
+        if mode is not SearchMode.DENSE:
+            rankings[Signal.LEXICAL] = self._lexical(question, mask, depth)
+        return self._fuse(question, rankings, k, mode)
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        mask = np.ones(len(self.content.units), dtype=bool)
+        if filters.doc_ids:
+            mask &= np.isin(self._doc_ids, list(filters.doc_ids))
+        if filters.kinds:
+            mask &= np.isin(self._kinds, [kind.value for kind in filters.kinds])
+        if filters.parties:
+            mask &= np.isin(self._parties, [party.casefold() for party in filters.parties])
+        if filters.dossier:
+            mask &= self._dossiers == _compact(filters.dossier)
+        if filters.date_from:
+            mask &= self._dates >= filters.date_from.toordinal()
+        if filters.date_to:
+            mask &= (self._dates >= 0) & (self._dates <= filters.date_to.toordinal())
+        if filters.exclude_unit_ids:
+            mask &= ~np.isin(
+                np.array([u.unit_id for u in self.content.units], dtype=object), list(filters.exclude_unit_ids)
+            )
+        return mask
+
+    def _dense(
+        self, vector: np.ndarray, mask: np.ndarray | None, depth: int
+    ) -> dict[Signal, tuple[np.ndarray, np.ndarray]]:
+        """(unit rows, best cosine) per field, best first, from one FAISS search."""
+        vector_map = self.content.vector_map
+        allowed = None if mask is None else vector_map.ids[mask[vector_map.unit_rows]]
+        # Deep enough that each field still has `depth` units after answer parts collapse.
+        hits = search_vectors(self.content.vectors, vector, depth * 3, allowed)
+        rows = self._order[np.searchsorted(self._sorted_ids, hits.ids)]
+        unit_rows = vector_map.unit_rows[rows]
+        is_question = vector_map.fields[rows] == self._question_code
+        return {
+            Signal.QUESTION: _best_per_unit(unit_rows[is_question], hits.scores[is_question], depth),
+            Signal.ANSWER: _best_per_unit(unit_rows[~is_question], hits.scores[~is_question], depth),
+        }
+
+    def _lexical(self, question: str, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.content.lexical.scores(question, mask)
+        if not len(scores):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        top = np.argsort(-scores, kind="stable")[:depth]
+        top = top[scores[top] > 0]
+        return top, scores[top]
+
+    def _fuse(
+        self, question: str, rankings: dict[Signal, tuple[np.ndarray, np.ndarray]], k: int, mode: SearchMode
+    ) -> list[SearchHit]:
+        weights = {
+            Signal.QUESTION: self.fusion.question_weight,
+            Signal.ANSWER: self.fusion.answer_weight,
+            Signal.LEXICAL: self.fusion.lexical_weight,
+        }
+        fused: dict[int, float] = {}
+        raw: dict[int, dict[Signal, float]] = {}
+        for signal, (rows, scores) in rankings.items():
+            for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True), 1):
+                fused[row] = fused.get(row, 0.0) + weights[signal] / (self.fusion.rrf_k + rank)
+                raw.setdefault(row, {})[signal] = float(score)
+        if mode is SearchMode.LEXICAL:
+            fused = {row: signals[Signal.LEXICAL] for row, signals in raw.items()}
+        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+        return [self._hit(question, row, rank, score, raw[row]) for rank, (row, score) in enumerate(best, 1)]
+
+    def _hit(self, question: str, row: int, rank: int, score: float, signals: dict[Signal, float]) -> SearchHit:
+        unit = self.content.units[row]
+        document = self.content.documents[unit.doc_id]
+        return SearchHit(
+            unit=unit,
+            document=document,
+            rank=rank,
+            score=score,
+            matched=tuple(signal for signal in Signal if signal in signals),
+            signals=signals,
+            highlights=highlight(unit.answer, question, self._document_frequency),
+            citation=cite(unit, document),
+        )
+
+
+def _best_per_unit(unit_rows: np.ndarray, scores: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hits are sorted best first, so a unit's first occurrence is its best part."""
+    _, first = np.unique(unit_rows, return_index=True)
+    first.sort()
+    first = first[:depth]
+    return unit_rows[first].astype(np.int64), scores[first]
+
+
+def _compact(dossier: str | None) -> str:
+    return "".join((dossier or "").split()).casefold()
+
+
+def _clean_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise QueryError(f"the question must be text, got {type(question).__name__}")
+    cleaned = "".join(char for char in question if char.isprintable() or char in "\n\t").strip()
+    if not cleaned:
+        raise QueryError("the question is empty")
+    return cleaned
+
+
+def open_retriever(
+    index_dir: Path, model_cache: Path, *, batch_size: int = 32, fusion: FusionConfig | None = None
+) -> Retriever:
+    """Load an index with the model its manifest names: the index, not a setting, decides the model."""
+    from indexer.embedding import load_encoder
+    from indexer.store import read_index_manifest
+
+    manifest = read_index_manifest(index_dir)
+    encoder = load_encoder(manifest.model.model_id, model_cache, batch_size=batch_size)
+    return Retriever(load_index(index_dir), encoder, fusion)

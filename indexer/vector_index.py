@@ -1,0 +1,145 @@
+"""FAISS vector index: exact for small corpora, approximate above a threshold.
+
+Vectors are normalised float32, compared by inner product (= cosine). Rows
+are addressed by stable int64 vector ids through `IndexIDMap2`, never by
+position. Filters are FAISS id selectors, so they apply inside the search,
+not after truncating a top-k.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.errors import IndexCorruptError
+
+logger = logging.getLogger(__name__)
+
+IndexKind = Literal["flat", "hnsw", "ivf"]
+FaissIndex = Any  # faiss.IndexIDMap2; its SWIG stubs are too loose to type against
+
+
+class VectorIndexConfig(BaseModel):
+    """How to choose and tune the FAISS index; the choice is recorded in the manifest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: IndexKind | Literal["auto"] = "auto"
+    approximate_above: int = Field(default=200_000, ge=1, description="Vector count where 'auto' leaves exact search.")
+    hnsw_m: int = Field(default=32, ge=4, le=128)
+    hnsw_ef_construction: int = Field(default=80, ge=8)
+    hnsw_ef_search: int = Field(default=96, ge=8)
+    ivf_nlist: int = Field(default=0, ge=0, description="0: about 4 * sqrt(n).")
+    ivf_nprobe: int = Field(default=16, ge=1)
+
+    def resolve_kind(self, count: int) -> IndexKind:
+        if self.kind != "auto":
+            return self.kind
+        return "hnsw" if count > self.approximate_above else "flat"
+
+
+@dataclass(frozen=True)
+class VectorHits:
+    ids: np.ndarray  # int64 vector ids, best first
+    scores: np.ndarray  # float32 inner products
+
+
+def build_vector_index(vectors: np.ndarray, ids: np.ndarray, kind: IndexKind, config: VectorIndexConfig) -> FaissIndex:
+    """A new `IndexIDMap2` holding `vectors` under `ids`."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    inner: Any
+    if kind == "flat":
+        inner = faiss.IndexFlatIP(dimension)
+    elif kind == "hnsw":
+        inner = faiss.IndexHNSWFlat(dimension, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = config.hnsw_ef_construction
+        inner.hnsw.efSearch = config.hnsw_ef_search
+    else:
+        nlist = config.ivf_nlist or max(1, int(4 * np.sqrt(max(len(vectors), 1))))
+        quantizer = faiss.IndexFlatIP(dimension)
+        inner = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
+        inner.train(np.ascontiguousarray(vectors, dtype=np.float32))
+        inner.nprobe = config.ivf_nprobe
+    index = faiss.IndexIDMap2(inner)
+    if len(vectors):
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64))
+    return index
+
+
+def index_kind(index: FaissIndex) -> IndexKind:
+    import faiss
+
+    inner = faiss.downcast_index(index.index)
+    if isinstance(inner, faiss.IndexHNSWFlat):
+        return "hnsw"
+    if isinstance(inner, faiss.IndexIVF):
+        return "ivf"
+    return "flat"
+
+
+def stored_vectors(index: FaissIndex) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, vectors) held by the index, for rebuilding without re-embedding."""
+    import faiss
+
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    if len(ids) == 0:
+        return ids, np.zeros((0, index.d), np.float32)
+    return ids, index.index.reconstruct_n(0, len(ids))
+
+
+def without_ids(index: FaissIndex, remove: np.ndarray, config: VectorIndexConfig) -> FaissIndex:
+    """A copy of `index` without the vectors `remove`; HNSW cannot delete, so it is rebuilt."""
+    import faiss
+
+    kind = index_kind(index)
+    if kind == "hnsw":
+        ids, vectors = stored_vectors(index)
+        keep = ~np.isin(ids, remove)
+        return build_vector_index(vectors[keep], ids[keep], kind, config)
+    copy = faiss.clone_index(index)
+    if len(remove):
+        copy.remove_ids(faiss.IDSelectorBatch(np.ascontiguousarray(remove, dtype=np.int64)))
+    return copy
+
+
+def search_vectors(index: FaissIndex, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> VectorHits:
+    """Top `depth` vectors for one query; `allowed` restricts to those vector ids."""
+    import faiss
+
+    depth = min(depth, index.ntotal)
+    if depth <= 0 or (allowed is not None and len(allowed) == 0):
+        return VectorHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
+    params = None
+    if allowed is not None:
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG accepts keywords
+    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), depth, params=params)
+    found = ids[0] >= 0
+    return VectorHits(ids[0][found], scores[0][found])
+
+
+def read_vector_index(path: Path, dimension: int) -> FaissIndex:
+    import faiss
+
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as error:
+        raise IndexCorruptError(f"{path} is not a readable FAISS index ({error}); rebuild the index") from error
+    if index.d != dimension:
+        raise IndexCorruptError(f"{path} holds {index.d}-dimensional vectors, the manifest says {dimension}")
+    if index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise IndexCorruptError(f"{path} does not use inner-product metric; rebuild the index")
+    return index
+
+
+def write_vector_index(index: FaissIndex, path: Path) -> None:
+    import faiss
+
+    faiss.write_index(index, str(path))

@@ -1,0 +1,234 @@
+"""The API's request and response models, with their limits.
+
+Separate from the indexer's data model so that internal fields never leak
+and every limit is visible in the OpenAPI schema. The CLI's `search --json`
+prints these same objects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from indexer.citations import Citation
+from indexer.retrieval import Filters, SearchHit, SearchMode
+from indexer.units import DocumentKind
+
+MAX_QUESTION_CHARS = 2000
+MAX_BATCH = 100
+MAX_K = 50
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def clean_question(value: str) -> str:
+    """Drop control and format characters (NUL, zero-width, bidi overrides); refuse what is left empty."""
+    cleaned = "".join(
+        " " if char in "\n\t\r" else char for char in value if char in "\n\t\r" or unicodedata.category(char)[0] != "C"
+    ).strip()
+    if not cleaned:
+        raise ValueError("the question is empty (after removing whitespace and control characters)")
+    return cleaned
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchFilters(_Strict):
+    doc_ids: list[ShortText] = Field(default_factory=list, max_length=100)
+    kinds: list[DocumentKind] = Field(default_factory=list, max_length=3)
+    parties: list[ShortText] = Field(default_factory=list, max_length=50)
+    dossier: ShortText | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    def to_filters(self) -> Filters:
+        return Filters(
+            doc_ids=tuple(self.doc_ids),
+            kinds=tuple(self.kinds),
+            parties=tuple(self.parties),
+            dossier=self.dossier,
+            date_from=self.date_from,
+            date_to=self.date_to,
+        )
+
+
+class SearchRequest(_Strict):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The new parliamentary question.")
+    k: int = Field(default=5, ge=1, le=MAX_K, strict=True)
+    mode: SearchMode = SearchMode.HYBRID
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+
+    _clean = field_validator("question")(clean_question)
+
+
+class BatchRequest(_Strict):
+    questions: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS)]] = Field(
+        min_length=1, max_length=MAX_BATCH
+    )
+    k: int = Field(default=5, ge=1, le=MAX_K, strict=True)
+    mode: SearchMode = SearchMode.HYBRID
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+
+    @field_validator("questions")
+    @classmethod
+    def _clean(cls, values: list[str]) -> list[str]:
+        return [clean_question(value) for value in values]
+
+
+class SearchResult(BaseModel):
+    unit_id: str
+    doc_id: str
+    number: int | None
+    question: str
+    answer: str
+    score: float
+    rank: int
+    matched: list[str] = Field(description="Signals that found the unit: question, answer, lexical.")
+    signals: dict[str, float] = Field(description="Raw score per signal: cosine for question/answer, BM25 for lexical.")
+    highlights: list[str]
+    citation: Citation
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: SearchMode
+    k: int
+    took_ms: float
+    index_generation: str
+    results: list[SearchResult]
+
+
+class BatchResponse(BaseModel):
+    took_ms: float
+    index_generation: str
+    responses: list[SearchResponse]
+
+
+def to_result(hit: SearchHit) -> SearchResult:
+    assert hit.citation is not None
+    return SearchResult(
+        unit_id=hit.unit.unit_id,
+        doc_id=hit.unit.doc_id,
+        number=hit.unit.number,
+        question=hit.unit.question,
+        answer=hit.unit.answer,
+        score=round(hit.score, 6),
+        rank=hit.rank,
+        matched=[signal.value for signal in hit.matched],
+        signals={signal.value: round(value, 6) for signal, value in hit.signals.items()},
+        highlights=hit.highlights,
+        citation=hit.citation,
+    )
+
+
+# ------------------------------------------------------------ units and documents
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    kind: DocumentKind
+    title: str
+    dossier: str | None
+    kamerstuk_nr: str | None
+    date: datetime.date | None
+    units: int = Field(description="Units the document holds in the index.")
+    parties: list[str] = Field(description="Parties that asked its questions, sorted.")
+
+
+class DocumentList(BaseModel):
+    count: int
+    index_generation: str
+    documents: list[DocumentSummary]
+
+
+class UnitBrief(BaseModel):
+    unit_id: str
+    number: int | None
+    question: str
+    party: str | None
+    page: int | None
+
+
+class DocumentDetail(DocumentSummary):
+    source_path: str
+    content_hash: str
+    warnings: list[str]
+    unit_list: list[UnitBrief]
+
+
+class UnitRef(BaseModel):
+    unit_id: str
+    url: str | None = Field(description="Where to fetch the referenced unit; null when it is not in the index.")
+
+
+class UnitResponse(BaseModel):
+    unit_id: str
+    doc_id: str
+    number: int | None
+    question: str
+    answer: str
+    party: str | None
+    section: str | None
+    page: int | None
+    footnotes: dict[int, str]
+    refs: list[UnitRef]
+    citation: Citation
+    document: DocumentSummary
+
+
+# ------------------------------------------------------------ admin
+
+DOC_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$"
+
+
+class DocumentUpload(_Strict):
+    doc_id: str = Field(
+        pattern=DOC_ID_PATTERN,
+        description="Letters, digits, '_', '.', '-'; 1 to 100 characters, not starting with '.' or '-'.",
+    )
+    text: str = Field(min_length=1, description="The document as plain UTF-8 text.")
+
+    @field_validator("doc_id")
+    @classmethod
+    def _no_parent(cls, value: str) -> str:
+        if ".." in value:
+            raise ValueError("must not contain '..'")
+        return value
+
+
+class UpdateResponse(BaseModel):
+    doc_id: str
+    status: str = Field(description="added, replaced, unchanged or removed.")
+    units: int = Field(description="Units of this document now in the index (0 after removal).")
+    index_generation: str
+    documents: int
+    total_units: int
+    took_ms: float
+
+
+class ReloadResponse(BaseModel):
+    previous_generation: str | None
+    index_generation: str
+    documents: int
+    units: int
+    took_ms: float
+
+
+# ------------------------------------------------------------ health
+
+
+class HealthResponse(BaseModel):
+    status: str
+
+
+class ReadyResponse(BaseModel):
+    status: str
+    index_generation: str
+    model: str
+    documents: int
+    units: int

@@ -1,0 +1,128 @@
+"""Ranking, fusion and filters on a handwritten corpus with the keyword encoder."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from pathlib import Path
+
+import pytest
+
+from indexer.builder import build_index
+from indexer.errors import QueryError
+from indexer.retrieval import Filters, Retriever, SearchHit, SearchMode, Signal
+from indexer.units import DocumentKind
+from tests.fakes import FakeEncoder, qa_document
+
+LIST = qa_document(
+    "lijst",
+    [
+        ("Hoeveel kost de haven van Rotterdam?", "De haven van Rotterdam kost jaarlijks veel geld."),
+        ("Wat is de exportkredietverzekering?", "Een verzekering voor exporteurs tegen betalingsrisico."),
+        ("Welke landen zijn handelspartners?", "Duitsland en België zijn de grootste handelspartners."),
+    ],
+    dossier="36180",
+    date="2025-11-10",
+)
+CONSULTATION = qa_document(
+    "overleg",
+    [
+        (
+            "De leden van de VVD vragen naar de haven van Antwerpen.",
+            "De haven van Antwerpen concurreert met Rotterdam.",
+        ),
+        ("De leden van de CDA vragen naar de exportkredietverzekering.", "De verzekering dekt betalingsrisico."),
+    ],
+    kind=DocumentKind.WRITTEN_CONSULTATION,
+    parties=["VVD", "CDA"],
+    dossier="21501 02",
+    date="2026-01-30",
+)
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    index_dir: Path = tmp_path_factory.mktemp("index")
+    build_index([LIST, CONSULTATION], FakeEncoder(), index_dir)
+    return Retriever.load(index_dir, FakeEncoder())
+
+
+def _ids(hits: list[SearchHit]) -> list[str]:
+    return [hit.unit.unit_id for hit in hits]
+
+
+def test_best_match_comes_first_and_ranks_are_consecutive(retriever: Retriever) -> None:
+    hits = retriever.search("Wat is de exportkredietverzekering?", k=3)
+    assert hits[0].unit.unit_id == "lijst:2"
+    assert [hit.rank for hit in hits] == [1, 2, 3]
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
+
+
+def test_a_unit_appears_once_even_when_several_signals_find_it(retriever: Retriever) -> None:
+    hits = retriever.search("haven Rotterdam", k=5)
+    assert len(_ids(hits)) == len(set(_ids(hits))) == 5
+    assert set(hits[0].matched) == {Signal.QUESTION, Signal.ANSWER, Signal.LEXICAL}
+
+
+def test_modes_use_only_their_signals(retriever: Retriever) -> None:
+    lexical = retriever.search("betalingsrisico", k=5, mode=SearchMode.LEXICAL)
+    assert set(_ids(lexical)) == {"lijst:2", "overleg:2"}  # only units containing the word
+    assert all(hit.matched == (Signal.LEXICAL,) for hit in lexical)
+    dense = retriever.search("betalingsrisico", k=5, mode=SearchMode.DENSE)
+    assert all(Signal.LEXICAL not in hit.matched for hit in dense)
+
+
+def test_party_filter_applies_inside_retrieval(retriever: Retriever) -> None:
+    hits = retriever.search("haven Rotterdam", k=5, filters=Filters(parties=("vvd",)))
+    assert _ids(hits) == ["overleg:1"]
+
+
+def test_kind_document_dossier_and_date_filters(retriever: Retriever) -> None:
+    question = "exportkredietverzekering"
+    by_kind = retriever.search(question, k=5, filters=Filters(kinds=(DocumentKind.QA_LIST,)))
+    assert {hit.unit.doc_id for hit in by_kind} == {"lijst"}
+    by_doc = retriever.search(question, k=5, filters=Filters(doc_ids=("overleg",)))
+    assert set(_ids(by_doc)) == {"overleg:1", "overleg:2"}
+    by_dossier = retriever.search(question, k=5, filters=Filters(dossier="2150102"))
+    assert {hit.unit.doc_id for hit in by_dossier} == {"overleg"}
+    by_date = retriever.search(question, k=5, filters=Filters(date_from=datetime.date(2026, 1, 1)))
+    assert {hit.unit.doc_id for hit in by_date} == {"overleg"}
+    until = retriever.search(question, k=5, filters=Filters(date_to=datetime.date(2025, 12, 31)))
+    assert {hit.unit.doc_id for hit in until} == {"lijst"}
+
+
+def test_filter_leaving_fewer_than_k_returns_what_there_is(retriever: Retriever) -> None:
+    assert len(retriever.search("haven", k=10, filters=Filters(doc_ids=("overleg",)))) == 2
+    assert retriever.search("haven", k=10, filters=Filters(parties=("PVV",))) == []
+
+
+def test_excluded_units_never_come_back(retriever: Retriever) -> None:
+    hits = retriever.search("Wat is de exportkredietverzekering?", k=5, filters=Filters(exclude_unit_ids=("lijst:2",)))
+    assert "lijst:2" not in _ids(hits)
+
+
+def test_hits_carry_citation_and_highlights(retriever: Retriever) -> None:
+    hit = retriever.search("haven Antwerpen", k=1, filters=Filters(parties=("VVD",)))[0]
+    assert hit.citation is not None and hit.citation.party == "VVD"
+    assert hit.highlights == ["De haven van Antwerpen concurreert met Rotterdam."]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\u200b"])
+def test_empty_questions_are_refused(retriever: Retriever, question: str) -> None:
+    with pytest.raises(QueryError, match="empty"):
+        retriever.search(question)
+
+
+@pytest.mark.parametrize("k", [0, -1, 101])
+def test_k_out_of_range_is_refused(retriever: Retriever, k: int) -> None:
+    with pytest.raises(QueryError, match="between 1 and 100"):
+        retriever.search("haven", k=k)
+
+
+def test_search_many_encodes_once(tmp_path: Path) -> None:
+    build_index([LIST], FakeEncoder(), tmp_path)
+    encoder = FakeEncoder()
+    retriever = Retriever.load(tmp_path, encoder)
+    results = retriever.search_many(["haven", "handelspartners"], k=1)
+    assert encoder.calls == [2]
+    assert [hits[0].unit.unit_id for hits in results] == ["lijst:1", "lijst:3"]

@@ -1,0 +1,115 @@
+"""`vraagbaak index build|add|remove|info`: write and describe the index directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indexer.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.builder import BuildReport
+    from indexer.embedding import Encoder
+    from indexer.units import ParsedDocument
+
+logger = logging.getLogger(__name__)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser("index", help="build, update or describe the index")
+    actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser("build", help="index documents from scratch (default: the seeds folder)")
+    build.add_argument("paths", nargs="*", type=Path, help="files or folders of .txt documents")
+    build.add_argument("--out", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
+    build.set_defaults(handler=run_build)
+    add = actions.add_parser("add", help="add or replace documents without re-embedding the rest")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--index", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
+    add.set_defaults(handler=run_add)
+    remove = actions.add_parser("remove", help="remove documents by id")
+    remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    remove.add_argument("--index", type=Path, default=None)
+    remove.set_defaults(handler=run_remove)
+    info = actions.add_parser("info", help="what the index holds and what built it")
+    info.add_argument("--index", type=Path, default=None)
+    info.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    info.set_defaults(handler=run_info)
+
+
+def _parse(paths: list[Path], encoder: Encoder) -> list[ParsedDocument]:
+    from indexer.errors import VraagbaakError
+    from indexer.parsing import parse_paths
+
+    parsed, failures = parse_paths(paths, length_function=encoder.count_tokens)
+    if not parsed:
+        reasons = "; ".join(reason for _, reason in failures) or "no .txt files found"
+        raise VraagbaakError(f"nothing to index in {', '.join(map(str, paths))}: {reasons}")
+    return parsed
+
+
+def _summary(verb: str, report: BuildReport, index_dir: Path) -> None:
+    print(
+        f"{verb} {index_dir}: {report.documents} documents, {report.units} units, {report.vectors} vectors; "
+        f"embedded {report.embedded} passages in {report.seconds:.1f} s ({report.passages_per_second:.1f} passages/s)"
+    )
+    for label in ("added", "replaced", "unchanged", "removed"):
+        if ids := getattr(report, label):
+            print(f"  {label}: {', '.join(ids)}")
+
+
+def run_build(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.builder import build_index
+    from indexer.embedding import load_encoder
+
+    index_dir = args.out or settings.index_dir
+    encoder = load_encoder(settings.model, settings.model_cache, batch_size=settings.encode_batch_size)
+    parsed = _parse(args.paths or [settings.seeds_dir], encoder)
+    report = build_index(parsed, encoder, index_dir, show_progress=True)
+    _summary("built", report, index_dir)
+    return 0
+
+
+def run_add(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.builder import add_documents
+    from indexer.embedding import load_encoder
+    from indexer.store import index_exists, read_index_manifest
+
+    index_dir = args.index or settings.index_dir
+    model = read_index_manifest(index_dir).model.model_id if index_exists(index_dir) else settings.model
+    encoder = load_encoder(model, settings.model_cache, batch_size=settings.encode_batch_size)
+    report = add_documents(_parse(args.paths, encoder), encoder, index_dir, show_progress=True)
+    _summary("updated", report, index_dir)
+    return 0
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.builder import remove_documents
+
+    index_dir = args.index or settings.index_dir
+    report = remove_documents(args.doc_ids, index_dir)
+    _summary("updated", report, index_dir)
+    return 0
+
+
+def run_info(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.store import current_generation, read_index_manifest
+
+    index_dir = args.index or settings.index_dir
+    manifest = read_index_manifest(index_dir)
+    if args.json:
+        print(manifest.model_dump_json(indent=2))
+        return 0
+    counts = manifest.counts
+    print(f"index       {index_dir} (generation {current_generation(index_dir)})")
+    print(f"created     {manifest.created_at:%Y-%m-%d %H:%M:%S %Z}")
+    model = manifest.model
+    print(f"model       {model.model_id} ({model.dimension} dimensions, hash {model.model_hash[:16]})")
+    print(f"faiss       {manifest.vector_index_kind}")
+    print(f"contents    {counts.documents} documents, {counts.units} units, {counts.vectors} vectors")
+    for doc_id, digest in sorted(manifest.corpus.items()):
+        print(f"  {doc_id}  sha256 {digest[:16]}")
+    print(json.dumps({"chunking": manifest.chunking.model_dump()}, ensure_ascii=False))
+    return 0
