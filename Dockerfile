@@ -1,0 +1,54 @@
+# Vraagbaak: the HTTP API and the drafters' page, with the bundled model and the seed index baked in.
+#   docker build -t vraagbaak .
+#   docker run --rm -p 8000:8000 vraagbaak          # then open http://127.0.0.1:8000/
+#   docker run --rm -p 8000:8000 -e VRAAGBAAK_API_KEY=... vraagbaak   # with the admin routes on
+# Nothing is fetched at run time: the model is materialised and the seeds indexed during the build.
+FROM python:3.11-slim
+
+# torch goes first and pinned, as in the Makefile. The CPU wheel index keeps the image free of CUDA
+# libraries; --build-arg TORCH_INDEX_URL=<your PyPI index> takes torch from there instead.
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    VRAAGBAAK_MODEL_CACHE=/opt/vraagbaak/models \
+    VRAAGBAAK_SEEDS_DIR=/opt/vraagbaak/seeds \
+    VRAAGBAAK_INDEX_DIR=/var/lib/vraagbaak/index \
+    VRAAGBAAK_DATA_DIR=/var/lib/vraagbaak/data \
+    VRAAGBAAK_HOST=0.0.0.0 \
+    VRAAGBAAK_PORT=8000
+
+WORKDIR /opt/vraagbaak/src
+
+RUN pip install --index-url "${TORCH_INDEX_URL}" torch==2.13.0
+
+COPY pyproject.toml README.md ./
+COPY indexer ./indexer
+COPY service ./service
+COPY eval ./eval
+COPY vraagbaak ./vraagbaak
+RUN pip install . \
+    && rm -rf /opt/vraagbaak/src/build
+
+COPY seeds /opt/vraagbaak/seeds
+
+# The model cache stays root-owned and read-only for the service; index and uploads belong to it.
+RUN groupadd --system --gid 10001 vraagbaak \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/vraagbaak --shell /usr/sbin/nologin vraagbaak \
+    && vraagbaak model materialize \
+    && vraagbaak index build \
+    && mkdir -p /var/lib/vraagbaak/data \
+    && chown -R vraagbaak:vraagbaak /var/lib/vraagbaak
+
+USER 10001:10001
+WORKDIR /var/lib/vraagbaak
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+
+CMD ["vraagbaak", "serve", "--host", "0.0.0.0"]

@@ -1,0 +1,64 @@
+"""`/v1/documents`: what the index holds (reading only; changes are in admin.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, HTTPException
+
+from indexer.retrieval import Retriever
+from indexer.units import Document, Unit
+from service.deps import RetrieverDep
+from service.schemas import DocumentDetail, DocumentList, DocumentSummary, UnitBrief
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+
+def summarise(document: Document, units: list[Unit]) -> DocumentSummary:
+    return DocumentSummary(
+        doc_id=document.doc_id,
+        kind=document.kind,
+        title=document.title,
+        dossier=document.dossier,
+        kamerstuk_nr=document.kamerstuk_nr,
+        date=document.date,
+        units=len(units),
+        parties=sorted({unit.party for unit in units if unit.party}),
+    )
+
+
+def unknown_document(doc_id: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=f"no document {doc_id!r} in the index; GET /v1/documents lists them")
+
+
+@router.get("/documents", summary="Documents in the index, with unit counts and parties")
+def list_documents(retriever: RetrieverDep) -> DocumentList:
+    by_doc: dict[str, list[Unit]] = {doc_id: [] for doc_id in retriever.content.documents}
+    for unit in retriever.content.units:
+        by_doc[unit.doc_id].append(unit)
+    documents = [summarise(retriever.content.documents[doc_id], units) for doc_id, units in sorted(by_doc.items())]
+    return DocumentList(count=len(documents), index_generation=retriever.generation, documents=documents)
+
+
+def document_detail(retriever: Retriever, doc_id: str) -> DocumentDetail:
+    document = retriever.document(doc_id)
+    if document is None:
+        raise unknown_document(doc_id)
+    units = retriever.units_of(doc_id)
+    return DocumentDetail(
+        **summarise(document, units).model_dump(),
+        source_path=document.source_path,
+        content_hash=document.content_hash,
+        warnings=list(document.warnings),
+        unit_list=[
+            UnitBrief(unit_id=u.unit_id, number=u.number, question=u.question, party=u.party, page=u.page)
+            for u in units
+        ],
+    )
+
+
+@router.get("/documents/{doc_id}", summary="One document and the ids of its units")
+def get_document(doc_id: str, retriever: RetrieverDep) -> DocumentDetail:
+    return document_detail(retriever, doc_id)

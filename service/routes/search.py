@@ -1,0 +1,123 @@
+"""`/v1/search`: earlier answers to a new question, one at a time or in a batch."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from indexer.retrieval import Retriever, SearchMode
+from indexer.units import DocumentKind
+from service.batching import QueryBatcher
+from service.deps import BatcherDep, RetrieverDep
+from service.schemas import (
+    MAX_K,
+    MAX_QUESTION_CHARS,
+    BatchRequest,
+    BatchResponse,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    to_result,
+)
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+# Query-string names of the GET form, by the field of SearchRequest they fill.
+_QUERY_NAMES = {"question": "q", "parties": "party", "doc_ids": "doc_id", "kinds": "kind"}
+
+
+def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatcher) -> SearchResponse:
+    """Encode through the micro-batcher (skipped for lexical search), then rank."""
+    started = time.perf_counter()
+    vector = None if request.mode is SearchMode.LEXICAL else batcher.encode(retriever, request.question)
+    hits = retriever.search_encoded(request.question, vector, request.k, request.mode, request.filters.to_filters())
+    return SearchResponse(
+        query=request.question,
+        mode=request.mode,
+        k=request.k,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        index_generation=retriever.generation,
+        results=[to_result(hit) for hit in hits],
+    )
+
+
+@router.post("/search", summary="Search with a JSON body")
+def search(request: SearchRequest, retriever: RetrieverDep, batcher: BatcherDep) -> SearchResponse:
+    return run_search(request, retriever, batcher)
+
+
+def _query_errors(error: ValidationError) -> list[dict[str, Any]]:
+    """Errors located at the query-string parameter the user typed, not the model field."""
+    errors = []
+    for item in error.errors(include_url=False, include_input=False):
+        loc = [part for part in item["loc"] if part != "filters"]
+        if loc and isinstance(loc[0], str):
+            loc[0] = _QUERY_NAMES.get(loc[0], loc[0])
+        errors.append({**item, "loc": ("query", *loc)})
+    return errors
+
+
+@router.get("/search", summary="Search from a URL: /v1/search?q=...&k=5")
+def search_get(
+    retriever: RetrieverDep,
+    batcher: BatcherDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.")],
+    k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
+    mode: SearchMode = SearchMode.HYBRID,
+    party: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 - FastAPI copies query defaults
+    doc_id: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
+    kind: Annotated[list[DocumentKind], Query(max_length=3)] = [],  # noqa: B006
+    dossier: Annotated[str | None, Query(max_length=200)] = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> SearchResponse:
+    try:
+        request = SearchRequest(
+            question=q,
+            k=k,
+            mode=mode,
+            filters=SearchFilters(
+                parties=party, doc_ids=doc_id, kinds=kind, dossier=dossier, date_from=date_from, date_to=date_to
+            ),
+        )
+    except ValidationError as error:
+        raise RequestValidationError(_query_errors(error)) from error
+    return run_search(request, retriever, batcher)
+
+
+@router.post("/search/batch", summary="Up to 100 questions in one call")
+def search_batch(request: BatchRequest, retriever: RetrieverDep) -> BatchResponse:
+    """One model call for all questions (already a batch, so the micro-batcher is bypassed)."""
+    started = time.perf_counter()
+    filters = request.filters.to_filters()
+    vectors = None if request.mode is SearchMode.LEXICAL else retriever.encode(request.questions)
+    encode_ms = (time.perf_counter() - started) * 1000 / len(request.questions)
+    responses = []
+    for i, question in enumerate(request.questions):
+        one = time.perf_counter()
+        hits = retriever.search_encoded(
+            question, None if vectors is None else vectors[i], request.k, request.mode, filters
+        )
+        responses.append(
+            SearchResponse(
+                query=question,
+                mode=request.mode,
+                k=request.k,
+                took_ms=round(encode_ms + (time.perf_counter() - one) * 1000, 2),
+                index_generation=retriever.generation,
+                results=[to_result(hit) for hit in hits],
+            )
+        )
+    return BatchResponse(
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        index_generation=retriever.generation,
+        responses=responses,
+    )

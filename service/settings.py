@@ -1,0 +1,31 @@
+"""Settings only the service needs, on top of the shared `indexer.settings.Settings`.
+
+Same `VRAAGBAAK_` prefix and the same rule: read once, by whoever starts the
+service (`vraagbaak serve` or `create_app()`), never at import.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from indexer.settings import Settings
+
+
+class ServiceSettings(Settings):
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="Key for the admin routes (X-API-Key or Authorization: Bearer); unset disables them.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed to call the API from a browser, as JSON: ["https://intranet.example"]. '
+        "None by default: the page is served from the same origin.",
+    )
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="Largest request body (413 above).")
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest body of a document upload (413 above)."
+    )
+    batch_max: int = Field(default=32, ge=1, le=1024, description="Most questions encoded in one micro-batch.")
+    batch_wait_ms: float = Field(
+        default=2.0, ge=0.0, le=100.0, description="How long a micro-batch waits for more questions."
+    )
