@@ -36,6 +36,8 @@ def configure_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # faiss reports at INFO which CPU build it picked, three lines per process.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
