@@ -27,8 +27,9 @@ from indexer.retrieval import Retriever, open_retriever
 from service.batching import QueryBatcher
 from service.errors import install_error_handlers
 from service.metrics import Metrics, MetricsMiddleware
-from service.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from service.middleware import BodyLimitMiddleware, OverloadMiddleware, SecurityHeadersMiddleware
 from service.routes import admin, documents, health, search, units
+from service.schemas import ERROR_RESPONSES
 from service.settings import ServiceSettings
 from service.updates import IndexUpdater
 
@@ -106,7 +107,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
 
     install_error_handlers(app)
     for module in (search, units, documents, admin, health):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -128,6 +129,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
         )
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+    app.add_middleware(OverloadMiddleware, max_in_flight=settings.max_in_flight)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, templates=lambda: app.openapi()["paths"])
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
     IndexCorruptError,
@@ -89,7 +91,19 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "internal server error; the server log has the details"}, status_code=500)
 
 
+# FastAPI's own words when a JSON body is not UTF-8; said plainly instead.
+_UNDECODABLE_BODY = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNDECODABLE_BODY:
+        return JSONResponse({"detail": "body: not valid JSON in UTF-8 (undecodable bytes)"}, status_code=400)
+    return await http_exception_handler(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(VraagbaakError, _domain_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -114,3 +114,48 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class OverloadMiddleware:
+    """503 with Retry-After once `max_in_flight` requests are being served, instead of an unbounded queue.
+
+    Health, readiness and metrics stay exempt, so probes still see a busy
+    server as alive. The count is plain because the event loop is one thread.
+    """
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after_s: int = 1) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.retry_after = str(retry_after_s).encode()
+        self.in_flight = 0
+        self.refused = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            self.refused += 1
+            body = json.dumps(
+                {"detail": f"the server is busy ({self.max_in_flight} requests in flight); retry shortly"}
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"retry-after", self.retry_after),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -232,3 +232,32 @@ class ReadyResponse(BaseModel):
     model: str
     documents: int
     units: int
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx body: one readable line, plus the per-field list for validation errors."""
+
+    detail: str
+    errors: list[ErrorDetail] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (400, "Malformed request."),
+        (401, "Admin key missing."),
+        (403, "Admin key wrong, or admin routes disabled."),
+        (404, "No such unit or document."),
+        (409, "The index is being written by another process."),
+        (413, "Body over the size limit."),
+        (415, "Upload is not UTF-8 text."),
+        (422, "Invalid field; `detail` names it."),
+        (503, "Index not loaded yet, or the server is overloaded (see Retry-After)."),
+    )
+}

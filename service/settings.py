@@ -29,3 +29,6 @@ class ServiceSettings(Settings):
     batch_wait_ms: float = Field(
         default=2.0, ge=0.0, le=100.0, description="How long a micro-batch waits for more questions."
     )
+    max_in_flight: int = Field(
+        default=128, ge=1, le=100_000, description="Requests served at once; more get 503 with Retry-After."
+    )

@@ -59,5 +59,7 @@ def source_from_text(text: str, doc_id: str, source_path: str = "") -> SourceTex
     """The same record for uploaded text that has no file; hashed as UTF-8."""
     if not text.strip():
         raise ParseError(f"{doc_id}: document text is empty")
+    if "\x00" in text[:_BINARY_SAMPLE]:
+        raise ParseError(f"{doc_id}: looks like binary content (NUL characters); expected plain text")
     raw = text.encode("utf-8")
     return SourceText(doc_id=doc_id, text=text, source_path=source_path, content_hash=content_hash(raw))

@@ -128,7 +128,14 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
 
-def start_server(index_dir: Path, data_dir: Path, model_cache: Path, log: Path, timeout_s: float = 120.0) -> Served:
+def start_server(
+    index_dir: Path,
+    data_dir: Path,
+    model_cache: Path,
+    log: Path,
+    timeout_s: float = 120.0,
+    extra_env: dict[str, str] | None = None,
+) -> Served:
     port = free_port()
     env = {
         **os.environ,
@@ -136,6 +143,7 @@ def start_server(index_dir: Path, data_dir: Path, model_cache: Path, log: Path, 
         "VRAAGBAAK_DATA_DIR": str(data_dir),
         "VRAAGBAAK_API_KEY": API_KEY,
         "VRAAGBAAK_LOG_LEVEL": "INFO",
+        **(extra_env or {}),
     }
     script = Path(sys.executable).parent / "vraagbaak"
     launcher = [str(script)] if script.exists() else [sys.executable, "-m", "vraagbaak.cli"]
