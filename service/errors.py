@@ -35,7 +35,7 @@ _STATUS: list[tuple[type[VraagbaakError], int]] = [
     (IndexCorruptError, 503),
     (ManifestMismatchError, 503),
     (ModelError, 503),
-    (IndexWriteError, 500),
+    (IndexWriteError, 507),  # Insufficient Storage: a full disk, the old index still serves
 ]
 
 

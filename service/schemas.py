@@ -259,5 +259,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (415, "Upload is not UTF-8 text."),
         (422, "Invalid field; `detail` names it."),
         (503, "Index not loaded yet, or the server is overloaded (see Retry-After)."),
+        (507, "The index could not be written (disk full); the previous index still serves."),
     )
 }
