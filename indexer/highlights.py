@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from indexer.lexical import analyze
 
@@ -23,24 +24,42 @@ def split_sentences(text: str) -> list[str]:
     return [sentence.strip() for sentence in _SENTENCE_END.split(text) if sentence.strip()]
 
 
+@dataclass(frozen=True)
+class AnalysedAnswer:
+    """An answer's sentences and the analysed terms of each: the per-unit part of highlighting, cacheable."""
+
+    sentences: tuple[str, ...]
+    terms: tuple[frozenset[str], ...]
+
+
+def analyse_answer(answer: str) -> AnalysedAnswer:
+    sentences = tuple(split_sentences(answer))
+    return AnalysedAnswer(sentences, tuple(frozenset(analyze(sentence)) for sentence in sentences))
+
+
 def highlight(answer: str, question: str, document_frequency: Mapping[str, float], limit: int = 2) -> list[str]:
     """Up to `limit` sentences of `answer`, in reading order, that share the most weight with `question`.
 
     `document_frequency` maps a term to the share of units that contain it;
     unknown terms count as rare. Without any shared term, the first sentence.
     """
-    sentences = split_sentences(answer)
-    if not sentences:
+    return choose_highlights(analyse_answer(answer), frozenset(analyze(question)), document_frequency, limit)
+
+
+def choose_highlights(
+    answer: AnalysedAnswer, question_terms: frozenset[str], document_frequency: Mapping[str, float], limit: int = 2
+) -> list[str]:
+    """`highlight` on an answer and a question already analysed (the retriever caches the answers)."""
+    if not answer.sentences:
         return []
-    terms = set(analyze(question))
     scored: list[tuple[float, int]] = []
-    for position, sentence in enumerate(sentences):
-        shared = terms & set(analyze(sentence))
+    for position, terms in enumerate(answer.terms):
+        shared = question_terms & terms
         weight = sum(-math.log(max(document_frequency.get(term, 0.0), 1e-3)) for term in shared)
         if weight > 0:
             scored.append((weight, position))
     chosen = sorted(position for _, position in sorted(scored, reverse=True)[:limit]) or [0]
-    return [_clip(sentences[position]) for position in chosen]
+    return [_clip(answer.sentences[position]) for position in chosen]
 
 
 def _clip(sentence: str) -> str:

@@ -120,7 +120,14 @@ def search_vectors(index: FaissIndex, query: np.ndarray, depth: int, allowed: np
     if allowed is not None:
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
         params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG accepts keywords
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), depth, params=params)
+    # One query gains nothing from OpenMP, and its thread team spins: on 2 busy cores a single search got
+    # 5x slower, and worse with several request threads searching at once. The setting is per thread.
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), depth, params=params)
+    finally:
+        faiss.omp_set_num_threads(threads)
     found = ids[0] >= 0
     return VectorHits(ids[0][found], scores[0][found])
 

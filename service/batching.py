@@ -118,7 +118,7 @@ class QueryBatcher:
         for job in jobs:
             # After an index swap two retrievers may be queued at once; each encodes with its own model.
             groups.setdefault(id(job.retriever), []).append(job)
-        for group in groups.values():
+        for group in (run for jobs_ in groups.values() for run in _similar_lengths(jobs_)):
             started = time.perf_counter()
             try:
                 vectors = group[0].retriever.encode([job.question for job in group])
@@ -132,3 +132,23 @@ class QueryBatcher:
             self.stats.encode_seconds += time.perf_counter() - started
             for job, vector in zip(group, vectors, strict=True):
                 job.future.set_result(vector)
+
+
+def _similar_lengths(jobs: list[_Job], spread: float = 1.5, slack_chars: int = 40) -> list[list[_Job]]:
+    """`jobs` in runs of similar question length, shortest first.
+
+    A model call pads every question to the longest one. On CPU the cost is
+    about linear in padded tokens, so one long question in a batch of short
+    ones made the batch cost more than encoding each alone (measured: 16
+    seed questions, 27-321 tokens, 1.84 s as one batch, 0.68 s one by one,
+    0.72 s in length-sorted runs). Runs keep the one-call-per-batch gain
+    without the padding.
+    """
+    ordered = sorted(jobs, key=lambda job: len(job.question))
+    runs: list[list[_Job]] = []
+    for job in ordered:
+        if runs and len(job.question) <= spread * len(runs[-1][0].question) + slack_chars:
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    return runs

@@ -13,7 +13,7 @@ import sys
 
 from indexer.errors import VraagbaakError
 from indexer.settings import Settings
-from vraagbaak.commands import index, model, parse, search, serve
+from vraagbaak.commands import bench, index, model, parse, search, serve
 from vraagbaak.commands import eval as evaluation
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default=None, help="overrides VRAAGBAAK_LOG_LEVEL (DEBUG, INFO, ...)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (model, parse, index, search, serve, evaluation):
+    for group in (model, parse, index, search, serve, evaluation, bench):
         group.register(commands)
     return parser
 

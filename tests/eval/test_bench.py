@@ -1,0 +1,158 @@
+"""The bench's pure pieces with hand-computed expectations, and one bounded run of `vraagbaak bench --quick`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.bench.stats import Target, evaluate_targets, recall_at_k, summarise
+from eval.bench.synthetic import synthetic_texts, synthetic_vectors, word_distribution
+
+
+def test_summarise_interpolates_percentiles_in_milliseconds() -> None:
+    latency = summarise([0.001, 0.002, 0.003, 0.004, 0.010])
+    # numpy linear: p50 is the 3rd value; p95 = 4 + 0.8 * (10 - 4); p99 = 4 + 0.96 * 6
+    assert (latency.n, latency.p50_ms, latency.p95_ms, latency.p99_ms, latency.mean_ms) == (5, 3.0, 8.8, 9.76, 4.0)
+
+
+def test_summarise_refuses_no_samples() -> None:
+    with pytest.raises(ValueError, match="no latency samples"):
+        summarise([])
+
+
+def test_recall_at_k_counts_overlap_with_exact_top_k() -> None:
+    exact = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    found = np.array([[4, 9, 1, 2], [8, -1, -1, -1]])
+    # query 1: {1,2,3} ∩ {4,9,1} = {1} -> 1/3 at k=3; query 2: {5,6,7} ∩ {8} = {} -> 0
+    assert recall_at_k(found, exact, k=3) == pytest.approx(1 / 6)
+    # k=4: {1,2,3,4} ∩ {4,9,1,2} = 3/4; {5,6,7,8} ∩ {8} = 1/4
+    assert recall_at_k(found, exact, k=4) == pytest.approx(0.5)
+    assert recall_at_k(exact, exact, k=4) == 1.0
+
+
+def test_recall_at_k_rejects_mismatched_query_counts() -> None:
+    with pytest.raises(ValueError, match="found has 1 queries, exact has 2"):
+        recall_at_k(np.zeros((1, 10)), np.zeros((2, 10)))
+
+
+def test_synthetic_vectors_are_unit_norm_and_near_their_bases() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((20, 16)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    vectors = synthetic_vectors(base, 1000, noise=0.1, seed=3, chunk=300)
+    assert vectors.shape == (1000, 16)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # a mix of at most 4 of 20 bases: its best base is far closer than a random direction would be
+    assert float((vectors @ base.T).max(axis=1).mean()) > 0.5
+    np.testing.assert_array_equal(vectors, synthetic_vectors(base, 1000, noise=0.1, seed=3, chunk=300))
+
+
+def test_synthetic_texts_use_the_seed_words_and_lengths() -> None:
+    seeds = ["de minister antwoordt", "de kamer vraagt de minister iets"]
+    words, probabilities = word_distribution(seeds)
+    share = dict(zip(words.tolist(), probabilities.tolist(), strict=True))
+    assert share["de"] == pytest.approx(3 / 9)  # 3 of the 9 words
+    texts = list(synthetic_texts(seeds, 50, seed=0, chunk=7))
+    assert len(texts) == 50
+    assert {len(text.split()) for text in texts} <= {3, 6}
+    assert {word for text in texts for word in text.split()} <= set(words.tolist())
+
+
+def _results(*, search: float, encode: float, c1: float, c16: float, p99: float, errors: int = 0) -> dict:
+    def level(concurrency: int, rps: float, p50: float, p99_: float, errs: int) -> dict:
+        return {
+            "concurrency": concurrency,
+            "throughput_rps": rps,
+            "errors": errs,
+            "latency": {"p50_ms": p50, "p95_ms": p99_, "p99_ms": p99_},
+        }
+
+    return {
+        "query": {"hybrid": {"p50_ms": search}, "encode": {"p50_ms": encode}},
+        "http": {"levels": [level(1, c1, search + 2.0, search * 2, 0), level(16, c16, 100.0, p99, errors)]},
+        "build": {"passages_per_s": 9.0, "bare_encode_passages_per_s": 10.0},
+        "cold_start": {"ready_s": 4.0},
+    }
+
+
+def _verdicts(targets: list[Target]) -> dict[str, bool | None]:
+    return {target.name: target.met for target in targets}
+
+
+def test_evaluate_targets_applies_each_ratio() -> None:
+    verdicts = _verdicts(evaluate_targets(_results(search=60.0, encode=50.0, c1=15.0, c16=30.0, p99=1000.0)))
+    assert verdicts == {
+        "in-process hybrid search": True,  # 60 / 50 = 1.2, on the limit
+        "HTTP c=1": True,  # +2 ms
+        "HTTP c=16": True,  # 2.0×, p99 = 10 × p50
+        "index build": True,  # 0.9×
+        "cold start": False,  # 4 s > 3 s
+        "scale 1M": None,  # no 1M section
+    }
+    verdicts = _verdicts(evaluate_targets(_results(search=61.0, encode=50.0, c1=15.0, c16=29.0, p99=500.0)))
+    assert (verdicts["in-process hybrid search"], verdicts["HTTP c=16"]) == (False, False)
+    verdicts = _verdicts(evaluate_targets(_results(search=60.0, encode=50.0, c1=15.0, c16=60.0, p99=500.0, errors=1)))
+    assert verdicts["HTTP c=16"] is False
+    stalled = _results(search=60.0, encode=50.0, c1=15.0, c16=60.0, p99=500.0)
+    stalled["http"]["levels"][1]["latency"] = None  # no request finished within the phase
+    assert _verdicts(evaluate_targets(stalled))["HTTP c=16"] is False
+
+
+def test_evaluate_targets_marks_missing_sections_not_measured() -> None:
+    targets = evaluate_targets({})
+    assert [target.verdict for target in targets] == ["not measured"] * 6
+
+
+def test_evaluate_targets_scale_needs_recall_latency_and_build_time() -> None:
+    def scale(recall: float, p50: float, build_s: float) -> dict:
+        sweep = [{"param": "efSearch=96", "recall@10": recall, "p50_ms": p50, "p99_ms": p50 * 2}]
+        index = {"name": "hnsw", "kind": "hnsw", "build_s": build_s, "sweep": sweep}
+        return {"scale": {"vectors": [{"size": 1_000_000, "indexes": [index]}]}}
+
+    assert _verdicts(evaluate_targets(scale(0.96, 4.0, 300.0)))["scale 1M"] is True
+    assert _verdicts(evaluate_targets(scale(0.94, 4.0, 300.0)))["scale 1M"] is False
+    assert _verdicts(evaluate_targets(scale(0.96, 6.0, 300.0)))["scale 1M"] is False
+    assert _verdicts(evaluate_targets(scale(0.96, 4.0, 700.0)))["scale 1M"] is False
+
+
+@pytest.mark.slow
+def test_bench_quick_writes_every_section(
+    seed_index: Path, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`vraagbaak bench --quick` on tiny sizes (about a minute); sane values, no timing asserts."""
+    from vraagbaak.cli import main
+
+    monkeypatch.setenv("VRAAGBAAK_MODEL_CACHE", str(model_cache))
+    out = tmp_path / "bench"
+    argv = ["bench", "--quick", "--index", str(seed_index), "--out", str(out), "--scale-sizes", "2000"]
+    argv += ["--duration", "1", "--concurrency", "1,4", "--build-units", "10"]
+    assert main(argv) == 0
+    results = json.loads((out / "bench.json").read_text())
+    assert {"machine", "config", "build", "query", "cold_start", "http", "scale", "targets"} <= set(results)
+    assert (out / "bench.md").read_text().startswith("# vraagbaak bench")
+
+    build = results["build"]
+    assert build["passages"] > 0 and build["passages_per_s"] > 0 and build["bare_encode_passages_per_s"] > 0
+    query = results["query"]
+    assert 0 < query["encode"]["p50_ms"] <= query["encode"]["p99_ms"]
+    assert 0 < query["hybrid"]["p50_ms"] <= query["hybrid"]["p95_ms"] <= query["hybrid"]["p99_ms"]
+    assert results["cold_start"]["ready_s"] > 0 and results["cold_start"]["peak_rss_mib"] > 100
+    assert [level["concurrency"] for level in results["http"]["levels"]] == [1, 4]
+    for level in results["http"]["levels"]:
+        assert level["requests"] > 0 and level["errors"] == 0 and level["throughput_rps"] > 0
+
+    (vectors,) = results["scale"]["vectors"]
+    assert vectors["size"] == 2000
+    names = [index["name"] for index in vectors["indexes"]]
+    assert names[0] == "flat" and any(name.startswith("hnsw") for name in names) and any("ivf" in n for n in names)
+    for index in vectors["indexes"]:
+        for point in index["sweep"]:
+            assert 0.0 <= point["recall@10"] <= 1.0 and point["p50_ms"] > 0
+    assert vectors["indexes"][0]["sweep"][0]["recall@10"] == 1.0
+    (lexical,) = results["scale"]["lexical"]
+    assert lexical["size"] == 2000 and lexical["vocabulary"] > 100
+    assert len(results["targets"]) == 6
