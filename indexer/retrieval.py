@@ -12,6 +12,7 @@ units when k exist. A unit appears at most once, at its best rank.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from indexer.chunking import VectorField
 from indexer.citations import Citation, cite
 from indexer.embedding import Encoder
 from indexer.errors import QueryError
-from indexer.highlights import highlight
+from indexer.highlights import analyse_answer, choose_highlights
+from indexer.lexical import analyze
 from indexer.manifest import check_model
 from indexer.store import IndexContent, VectorMap, load_index
 from indexer.units import Document, DocumentKind, Unit
@@ -107,6 +109,7 @@ class Retriever:
         units = content.units
         self._row_of = {unit.unit_id: row for row, unit in enumerate(units)}
         documents = [content.documents[unit.doc_id] for unit in units]
+        self._unit_ids = np.array([unit.unit_id for unit in units], dtype=object)
         self._doc_ids = np.array([unit.doc_id for unit in units], dtype=object)
         self._kinds = np.array([doc.kind.value for doc in documents], dtype=object)
         self._parties = np.array([(unit.party or "").casefold() for unit in units], dtype=object)
@@ -117,6 +120,8 @@ class Retriever:
         self._sorted_ids = vector_map.ids[self._order]
         self._question_code = VectorMap.field_code(VectorField.QUESTION)
         self._document_frequency = content.lexical.document_frequency()
+        # Sentence splitting and analysis of an answer cost more than the rest of a search; answers recur.
+        self._analysed_answer = functools.lru_cache(maxsize=4096)(analyse_answer)
 
     @classmethod
     def load(cls, index_dir: Path, encoder: Encoder, fusion: FusionConfig | None = None) -> Retriever:
@@ -199,9 +204,7 @@ class Retriever:
         if filters.date_to:
             mask &= (self._dates >= 0) & (self._dates <= filters.date_to.toordinal())
         if filters.exclude_unit_ids:
-            mask &= ~np.isin(
-                np.array([u.unit_id for u in self.content.units], dtype=object), list(filters.exclude_unit_ids)
-            )
+            mask &= ~np.isin(self._unit_ids, list(filters.exclude_unit_ids))
         return mask
 
     def _dense(
@@ -245,9 +248,12 @@ class Retriever:
         if mode is SearchMode.LEXICAL:
             fused = {row: signals[Signal.LEXICAL] for row, signals in raw.items()}
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
-        return [self._hit(question, row, rank, score, raw[row]) for rank, (row, score) in enumerate(best, 1)]
+        terms = frozenset(analyze(question))
+        return [self._hit(terms, row, rank, score, raw[row]) for rank, (row, score) in enumerate(best, 1)]
 
-    def _hit(self, question: str, row: int, rank: int, score: float, signals: dict[Signal, float]) -> SearchHit:
+    def _hit(
+        self, question_terms: frozenset[str], row: int, rank: int, score: float, signals: dict[Signal, float]
+    ) -> SearchHit:
         unit = self.content.units[row]
         document = self.content.documents[unit.doc_id]
         return SearchHit(
@@ -257,7 +263,7 @@ class Retriever:
             score=score,
             matched=tuple(signal for signal in Signal if signal in signals),
             signals=signals,
-            highlights=highlight(unit.answer, question, self._document_frequency),
+            highlights=choose_highlights(self._analysed_answer(unit.answer), question_terms, self._document_frequency),
             citation=cite(unit, document),
         )
 
