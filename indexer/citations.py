@@ -10,22 +10,8 @@ import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from indexer.dutch_dates import format_dutch_date
 from indexer.units import Document, DocumentKind, Unit
-
-_MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 class Citation(BaseModel):
@@ -43,10 +29,6 @@ class Citation(BaseModel):
     footnotes: dict[int, str]
     refs: tuple[str, ...]
     formatted: str
-
-
-def dutch_date(value: datetime.date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def kamerstuk_label(document: Document) -> str | None:
@@ -73,7 +55,7 @@ def format_citation(unit: Unit, document: Document) -> str:
         lead = f"Antwoord van het kabinet op {by} (antwoord {unit.number}), {source}"
     else:
         lead = source + (f", § {unit.section}" if unit.section else "")
-    extras = [f"p. {unit.page}" if unit.page else "", dutch_date(document.date) if document.date else ""]
+    extras = [f"p. {unit.page}" if unit.page else "", format_dutch_date(document.date) if document.date else ""]
     return ", ".join([lead, *[extra for extra in extras if extra]])
 
 

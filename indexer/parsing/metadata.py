@@ -17,27 +17,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from indexer.dutch_dates import MONTH_NUMBERS, MONTHS
+
 _HEAD_LINES = 40
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        (
-            "januari",
-            "februari",
-            "maart",
-            "april",
-            "mei",
-            "juni",
-            "juli",
-            "augustus",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ),
-        1,
-    )
-}
 _KAMERSTUK_PATTERNS = (
     re.compile(r"Kamerstuk(?:ken)?(?: II)?\s+(\d{2}\s?\d{3})\s*-\s*(\d{1,4})\b"),
     re.compile(r"\((\d{2}\s?\d{3}(?: [IVXLC]+)?),\s*nr\.\s*(\d{1,4})\)"),
@@ -45,7 +27,7 @@ _KAMERSTUK_PATTERNS = (
 )
 _ISO_DATE = re.compile(r"\bdatum:?\s*(\d{4})-(\d{2})-(\d{2})\b", re.IGNORECASE)
 _DUTCH_DATE = re.compile(
-    r"\b(?:datum|den haag,|vastgesteld)\s*:?\s*(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4})\b", re.IGNORECASE
+    r"\b(?:datum|den haag,|vastgesteld)\s*:?\s*(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b", re.IGNORECASE
 )
 _TITLE_MAX = 200
 
@@ -77,7 +59,7 @@ def find_date(lines: list[str]) -> date | None:
         if m := _ISO_DATE.search(text):
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if m := _DUTCH_DATE.search(text):
-            return date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+            return date(int(m.group(3)), MONTH_NUMBERS[m.group(2).lower()], int(m.group(1)))
     except ValueError:
         return None
     return None
