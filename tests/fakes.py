@@ -47,6 +47,9 @@ class FakeEncoder:
     def count_tokens(self, text: str) -> int:
         return len(text.split())
 
+    def close(self) -> None:
+        """Nothing to stop."""
+
 
 def qa_document(
     doc_id: str,

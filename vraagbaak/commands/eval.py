@@ -147,7 +147,11 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
                 fusion = fusion.model_copy(update={"rrf_k": args.rrf_k})
         index_dir = args.index or settings.index_dir
         retriever = open_retriever(
-            index_dir, settings.model_cache, batch_size=settings.encode_batch_size, fusion=fusion
+            index_dir,
+            settings.model_cache,
+            batch_size=settings.encode_batch_size,
+            fusion=fusion,
+            engine=settings.query_engine,
         )
         searcher = InProcessSearcher(retriever, target=str(index_dir))
     try:
@@ -202,7 +206,9 @@ def run_tune(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.store import index_exists
 
     index_dir = args.index or settings.index_dir
-    retriever = open_retriever(index_dir, settings.model_cache, batch_size=settings.encode_batch_size)
+    retriever = open_retriever(
+        index_dir, settings.model_cache, batch_size=settings.encode_batch_size, engine=settings.query_engine
+    )
     searcher = InProcessSearcher(retriever, target=str(index_dir))
     alt = None
     if args.alt_index:

@@ -51,7 +51,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         print(f"vraagbaak search: {problems}")
         return 2
-    retriever = open_retriever(args.index or settings.index_dir, settings.model_cache)
+    retriever = open_retriever(args.index or settings.index_dir, settings.model_cache, engine=settings.query_engine)
     started = time.perf_counter()
     hits = retriever.search(request.question, request.k, request.mode, request.filters.to_filters())
     response = SearchResponse(
