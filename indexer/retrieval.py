@@ -109,6 +109,9 @@ class Retriever:
         self.fusion = fusion or FusionConfig()
         units = content.units
         self._row_of = {unit.unit_id: row for row, unit in enumerate(units)}
+        self._rows_of_document: dict[str, list[int]] = {}
+        for row, unit in enumerate(units):
+            self._rows_of_document.setdefault(unit.doc_id, []).append(row)
         documents = [content.documents[unit.doc_id] for unit in units]
         self._unit_ids = np.array([unit.unit_id for unit in units], dtype=object)
         self._doc_ids = np.array([unit.doc_id for unit in units], dtype=object)
@@ -142,7 +145,7 @@ class Retriever:
         return self.content.documents.get(doc_id)
 
     def units_of(self, doc_id: str) -> list[Unit]:
-        return [unit for unit in self.content.units if unit.doc_id == doc_id]
+        return [self.content.units[row] for row in self._rows_of_document.get(doc_id, [])]
 
     # ------------------------------------------------------------ search
 
@@ -228,7 +231,7 @@ class Retriever:
         scores = self.content.lexical.scores(question, mask)
         if not len(scores):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        top = np.argsort(-scores, kind="stable")[:depth]
+        top = top_rows(scores, depth)
         top = top[scores[top] > 0]
         return top, scores[top]
 
@@ -267,6 +270,20 @@ class Retriever:
             highlights=choose_highlights(self._analysed_answer(unit.answer), question_terms, self._document_frequency),
             citation=cite(unit, document),
         )
+
+
+def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Rows of the `depth` highest scores, best first, ties by row: a stable argsort's head, without the sort.
+
+    At a million units a full argsort costs ~0.1 s a query; selecting first costs a few ms.
+    """
+    if not 0 < depth < len(scores):
+        return np.argsort(-scores, kind="stable")[: max(depth, 0)]
+    cut = np.partition(scores, len(scores) - depth)[len(scores) - depth]
+    above = np.flatnonzero(scores > cut)
+    tied = np.flatnonzero(scores == cut)[: depth - len(above)]  # lowest rows first, as the stable sort
+    candidates = np.concatenate([above, tied])
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
 
 
 def _best_per_unit(unit_rows: np.ndarray, scores: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,11 +6,12 @@ import datetime
 import itertools
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.builder import build_index
 from indexer.errors import QueryError
-from indexer.retrieval import Filters, Retriever, SearchHit, SearchMode, Signal
+from indexer.retrieval import Filters, Retriever, SearchHit, SearchMode, Signal, top_rows
 from indexer.units import DocumentKind
 from tests.fakes import FakeEncoder, qa_document
 
@@ -126,3 +127,15 @@ def test_search_many_encodes_once(tmp_path: Path) -> None:
     results = retriever.search_many(["haven", "handelspartners"], k=1)
     assert encoder.calls == [2]
     assert [hits[0].unit.unit_id for hits in results] == ["lijst:1", "lijst:3"]
+
+
+def test_top_rows_equals_the_head_of_a_stable_sort() -> None:
+    # hand-checked: scores 3,1,3,0,2 -> 0 and 2 tie at 3 (row order), then 4
+    np.testing.assert_array_equal(top_rows(np.array([3.0, 1.0, 3.0, 0.0, 2.0]), 3), [0, 2, 4])
+    # a tie across the cut keeps the lower row
+    np.testing.assert_array_equal(top_rows(np.array([1.0, 2.0, 1.0, 1.0]), 2), [1, 0])
+    rng = np.random.default_rng(7)
+    for _ in range(500):  # many ties: scores drawn from five values
+        scores = rng.integers(0, 5, int(rng.integers(1, 60))).astype(np.float32)
+        depth = int(rng.integers(0, 70))
+        np.testing.assert_array_equal(top_rows(scores, depth), np.argsort(-scores, kind="stable")[:depth])
