@@ -22,11 +22,24 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
     if query:
         title = f"Query path in process (hybrid, k={query['k']}, {query['questions']} questions × {query['rounds']})"
         rows = []
-        for label, key in (("bare encode_queries([q])", "encode"), ("hybrid search", "hybrid"),
-                           ("retrieval only (vector given)", "retrieval_only")):  # fmt: skip
-            latency = query[key]
-            rows.append([label, f"{latency['p50_ms']:.1f}", f"{latency['p95_ms']:.1f}", f"{latency['p99_ms']:.1f}"])
-        rows.append(["overhead: search p50 / encode p50", f"{query['overhead_ratio_p50']:.2f}×", "", ""])
+        for name, figures in (("served", query), ("reference", results.get("query_reference"))):
+            if not figures:
+                continue
+            engine = figures.get("engine", "SentenceTransformerEncoder")
+            for label, key in (("bare encode_queries([q])", "encode"), ("hybrid search", "hybrid"),
+                               ("retrieval only (vector given)", "retrieval_only")):  # fmt: skip
+                latency = figures[key]
+                rows.append([
+                    f"{name} ({engine}): {label}", f"{latency['p50_ms']:.1f}", f"{latency['p95_ms']:.1f}",
+                    f"{latency['p99_ms']:.1f}",
+                ])  # fmt: skip
+            rows.append([f"{name}: search p50 / encode p50", f"{figures['overhead_ratio_p50']:.2f}×", "", ""])
+        parity = query.get("parity")
+        if parity:
+            rows.append([
+                "served vs reference query vectors, cosine min / mean",
+                f"{parity['cosine_min']:.5f}", f"{parity['cosine_mean']:.5f}", "",
+            ])  # fmt: skip
         sections.append((title, rows, ["path", "p50 ms", "p95 ms", "p99 ms"]))
     http = results.get("http")
     if http:
@@ -42,7 +55,11 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
                 f"{level['throughput_rps']:.1f}", f"{latency.get('p50_ms', 0):.1f}", f"{latency.get('p95_ms', 0):.1f}",
                 f"{latency.get('p99_ms', 0):.1f}", str(level.get("mean_encode_batch") or "-"),
             ])  # fmt: skip
-        if query:
+        around = http.get("in_process_p50_ms_around_c1")
+        if around:
+            both = " / ".join(f"{value:.1f}" for value in around)
+            rows.append(["in-process, before/after c=1", "", "", "", both, "", "", ""])
+        elif query:
             rows.append(["in-process", "", "", "", f"{query['hybrid']['p50_ms']:.1f}", "", "", ""])
         header = ["concurrency", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "mean encode batch"]
         sections.append((title, rows, header))

