@@ -9,6 +9,10 @@ from typing import Any
 from eval.bench.stats import Target
 
 
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.0f} %"
+
+
 def _lat(latency: Mapping[str, Any] | None) -> str:
     if not latency:
         return "-"
@@ -54,14 +58,18 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
                 str(level["concurrency"]), str(level["requests"]), str(level["errors"]),
                 f"{level['throughput_rps']:.1f}", f"{latency.get('p50_ms', 0):.1f}", f"{latency.get('p95_ms', 0):.1f}",
                 f"{latency.get('p99_ms', 0):.1f}", str(level.get("mean_encode_batch") or "-"),
+                _percent(level.get("encoder_busy")), str(level.get("encode_ms_per_question") or "-"),
             ])  # fmt: skip
         around = http.get("in_process_p50_ms_around_c1")
         if around:
             both = " / ".join(f"{value:.1f}" for value in around)
-            rows.append(["in-process, before/after c=1", "", "", "", both, "", "", ""])
+            rows.append(["in-process, before/after c=1", "", "", "", both, "", "", "", "", ""])
         elif query:
-            rows.append(["in-process", "", "", "", f"{query['hybrid']['p50_ms']:.1f}", "", "", ""])
-        header = ["concurrency", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "mean encode batch"]
+            rows.append(["in-process", "", "", "", f"{query['hybrid']['p50_ms']:.1f}", "", "", "", "", ""])
+        header = [
+            "concurrency", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "mean encode batch",
+            "encoder busy", "encode ms/question",
+        ]  # fmt: skip
         sections.append((title, rows, header))
     build = results.get("build")
     if build:
