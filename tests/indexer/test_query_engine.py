@@ -67,6 +67,12 @@ def test_query_vectors_match_the_reference(probe: dict[str, np.ndarray], encoder
     assert cosines.min() >= 0.999, f"lowest cosine {cosines.min():.5f} at {questions[int(cosines.argmin())]!r}"
 
 
+def test_questions_from_many_threads_get_the_vectors_they_get_alone(probe: dict[str, np.ndarray]) -> None:
+    threaded = probe["threaded"]
+    # One question alone or in a batch of many: packed batches change float summation order only.
+    np.testing.assert_allclose(threaded, probe["vectors"][: len(threaded)], atol=1e-4)
+
+
 def test_long_questions_are_cut_where_the_reference_truncates(
     probe: dict[str, np.ndarray], encoder: SentenceTransformerEncoder
 ) -> None:
