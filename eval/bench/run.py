@@ -11,6 +11,7 @@ import datetime
 import logging
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -138,14 +139,8 @@ def _parity(served: Any, reference: Any) -> dict[str, Any]:
 
 def run_bench(config: BenchConfig) -> dict[str, Any]:
     """All requested sections; the results document that `stats.evaluate_targets` and `report` read."""
-    from indexer.embedding import load_encoder
-    from indexer.parsing import parse_paths
-    from indexer.retrieval import Retriever
-    from indexer.vector_index import stored_vectors
-
     config = config.resolved()
-    assert config.scale_sizes is not None and config.duration_s is not None and config.warmup_s is not None
-    assert config.rounds is not None
+    assert config.scale_sizes is not None
     began = time.perf_counter()
     results: dict[str, Any] = {
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -162,6 +157,23 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
         },
     }
     work = Path(tempfile.mkdtemp(prefix="vraagbaak-bench-", dir=config.work_dir))
+    try:
+        _run_sections(config, work, results)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # built indexes and logs: hundreds of MB per run
+    results["machine"]["load_end"] = _load()
+    results["took_s"] = round(time.perf_counter() - began, 1)
+    return results
+
+
+def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> None:
+    from indexer.embedding import load_encoder
+    from indexer.parsing import parse_paths
+    from indexer.retrieval import Retriever
+    from indexer.vector_index import stored_vectors
+
+    assert config.scale_sizes is not None and config.duration_s is not None and config.warmup_s is not None
+    assert config.rounds is not None
     encoder = load_encoder(config.model, config.model_cache)
     parsed, failures = parse_paths([config.seeds_dir], length_function=encoder.count_tokens)
     if failures:
@@ -260,7 +272,3 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             )
             logger.info("scale section: BM25 on %d texts", size)
             section["lexical"].append(scale.measure_lexical(seed_texts, text_questions, size))
-
-    results["machine"]["load_end"] = _load()
-    results["took_s"] = round(time.perf_counter() - began, 1)
-    return results
