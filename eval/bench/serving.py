@@ -173,7 +173,9 @@ def measure_service(
             level["mean_encode_batch"] = round(asked / batches, 2) if batches else None
             encoding = now.get("vraagbaak_encode_seconds_total", 0) - previous.get("vraagbaak_encode_seconds_total", 0)
             # Share of the level's wall time the model was encoding: near 100 % means the model is the ceiling.
-            level["encoder_busy"] = round(encoding / level["elapsed_s"], 3) if level["elapsed_s"] else None
+            # The counters also ran through the warm-up, so it counts in the time too.
+            wall = level["elapsed_s"] + warmup_s
+            level["encoder_busy"] = round(encoding / wall, 3) if wall else None
             level["encode_ms_per_question"] = round(encoding / asked * 1000, 2) if asked else None
             level["rss_mib"] = current_rss_mib(pid)
             previous = now

@@ -81,6 +81,40 @@ def test_batches_are_capped(fake_index: Path) -> None:
     assert encoder.calls == [1, 3, 3]
 
 
+def test_a_lone_question_does_not_wait_for_company(fake_index: Path) -> None:
+    retriever = Retriever.load(fake_index, FakeEncoder())
+    batcher = QueryBatcher(max_batch=32, max_wait_s=30.0)  # a wait this long would hang the test
+    done = threading.Event()
+    threading.Thread(target=lambda: (batcher.encode(retriever, "vraag alleen"), done.set()), daemon=True).start()
+    try:
+        assert done.wait(10), "a lone question waited for a batch"
+    finally:
+        batcher.close(timeout_s=1)
+
+
+def test_under_load_the_batcher_waits_for_more(fake_index: Path) -> None:
+    encoder = _SlowEncoder()
+    retriever = Retriever.load(fake_index, encoder)
+    batcher = QueryBatcher(max_batch=32, max_wait_s=1.0)
+    ask = [threading.Thread(target=batcher.encode, args=(retriever, f"vraag {i}")) for i in range(5)]
+    ask[0].start()
+    assert encoder.entered.wait(5)  # held inside the model: the next two pile up
+    ask[1].start()
+    ask[2].start()
+    _wait_for(lambda: batcher._queue.qsize() == 2)
+    encoder.release.set()
+    for thread in ask[:3]:
+        thread.join(5)
+    assert encoder.calls == [1, 2]  # a batch of two: others are asking, so the next batch waits
+    ask[3].start()
+    time.sleep(0.05)  # well inside the 1 s wait
+    ask[4].start()
+    for thread in ask[3:]:
+        thread.join(5)
+    batcher.close()
+    assert encoder.calls == [1, 2, 2]
+
+
 class _FailingEncoder(FakeEncoder):
     def encode_queries(self, texts: object, *, show_progress: bool = False) -> np.ndarray:
         raise RuntimeError("model kapot")
