@@ -87,7 +87,7 @@ def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
         duration_s=args.duration,
         concurrencies=args.concurrency,
         build_units=args.build_units,
-        command="vraagbaak " + shlex.join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else ["bench"]),
+        command="vraagbaak " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench"]),
     )
     results = run_bench(config)
     targets = evaluate_targets(results)
