@@ -48,7 +48,7 @@ USER 10001:10001
 WORKDIR /var/lib/vraagbaak
 EXPOSE 8000
 
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
 CMD ["vraagbaak", "serve", "--host", "0.0.0.0"]
