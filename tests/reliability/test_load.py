@@ -77,6 +77,7 @@ def test_soak_mixed_load_during_updates_loses_nothing(server: Served, request: p
     has_soak_doc: dict[str, bool] = {}  # generation -> whether the soak document is in it
     failures: list[str] = []
     latencies: list[float] = []
+    rss_series: list[int] = []
     checked = 0
 
     async def run() -> tuple[int, int]:
@@ -140,6 +141,9 @@ def test_soak_mixed_load_during_updates_loses_nothing(server: Served, request: p
                 nonlocal rss_warm
                 await asyncio.sleep(max(0.0, warm_at - time.monotonic()))
                 rss_warm = _rss_kib(server.process.pid)
+                while time.monotonic() < deadline:  # the curve, for the report: a plateau or a slope
+                    rss_series.append(_rss_kib(server.process.pid) // 1024)
+                    await asyncio.sleep(5)
 
             await asyncio.gather(updater(), sample_rss(), *(worker(n) for n in range(32)))
         return rss_warm, _rss_kib(server.process.pid)
@@ -149,7 +153,8 @@ def test_soak_mixed_load_during_updates_loses_nothing(server: Served, request: p
     p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000
     print(
         f"\nsoak {seconds:.0f} s: {len(latencies)} requests, p50 {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p99 {p99:.0f} ms, {len(has_soak_doc)} generations, RSS {rss_warm / 1024:.0f} -> {rss_end / 1024:.0f} MiB"
+        f"p99 {p99:.0f} ms, {len(has_soak_doc)} generations, RSS {rss_warm / 1024:.0f} -> {rss_end / 1024:.0f} MiB, "
+        f"every 5 s: {rss_series}"
     )
     assert failures == [], failures[:5]
     assert checked > 100 and len(has_soak_doc) >= 3

@@ -22,6 +22,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
     from service.app import create_app
+    from service.memory import limit_malloc_arenas
     from service.settings import ServiceSettings
 
     overrides = {"host": args.host, "port": args.port, "index_dir": args.index}
@@ -31,6 +32,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         print(f"vraagbaak serve: {problems}", file=sys.stderr)
         return 2
+    limit_malloc_arenas(service_settings.malloc_arenas)  # before uvicorn and the model start threads
     print(
         f"serving {service_settings.index_dir} on http://{service_settings.host}:{service_settings.port}/",
         flush=True,

@@ -1,0 +1,19 @@
+"""The malloc arena cap: applied on glibc, a no-op when asked for the default."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from service.memory import limit_malloc_arenas
+
+
+def test_zero_leaves_glibc_alone() -> None:
+    assert limit_malloc_arenas(0) is False
+
+
+def test_the_cap_applies_in_a_fresh_process() -> None:
+    # In a child, so this test process keeps its own allocator settings.
+    code = "from service.memory import limit_malloc_arenas; print(limit_malloc_arenas(2))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "True"
