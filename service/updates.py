@@ -144,6 +144,8 @@ class IndexUpdater:
                     engine=settings.query_engine,
                 )
             self._swap(new)
+            if current is not None and not same_model:
+                current.encoder.close()  # the old model's passage process, if an upload had started one
             self.metrics.count_update("reloaded")
         return ReloadResponse(
             previous_generation=current.generation if current is not None else None,
