@@ -35,10 +35,10 @@ def unknown_document(doc_id: str) -> HTTPException:
 
 @router.get("/documents", summary="Documents in the index, with unit counts and parties")
 def list_documents(retriever: RetrieverDep) -> DocumentList:
-    by_doc: dict[str, list[Unit]] = {doc_id: [] for doc_id in retriever.content.documents}
-    for unit in retriever.content.units:
-        by_doc[unit.doc_id].append(unit)
-    documents = [summarise(retriever.content.documents[doc_id], units) for doc_id, units in sorted(by_doc.items())]
+    documents = [
+        summarise(document, retriever.units_of(doc_id))
+        for doc_id, document in sorted(retriever.content.documents.items())
+    ]
     return DocumentList(count=len(documents), index_generation=retriever.generation, documents=documents)
 
 
