@@ -58,6 +58,21 @@ def _gold(unit: Unit) -> Gold:
     return Gold(doc=unit.doc_id, q=unit.number)
 
 
+def _leave_one_out(unit: Unit, prefix: str, kind: str, gold: Sequence[Unit], note: str) -> EvalQuestion:
+    """`unit`'s own question, asked of an index without `unit`: the answer must come from `gold`."""
+    qid = f"{prefix}:{unit.unit_id}"
+    return EvalQuestion(
+        id=qid,
+        lang="nl",
+        kind=kind,
+        question=_one_line(unit.question),
+        gold=tuple(_gold(target) for target in gold),
+        note=note,
+        exclude=(unit.unit_id,),
+        split=split_of(qid),
+    )
+
+
 def crossref_questions(units: Sequence[Unit]) -> list[EvalQuestion]:
     by_id = {unit.unit_id: unit for unit in units}
     questions = []
@@ -65,20 +80,11 @@ def crossref_questions(units: Sequence[Unit]) -> list[EvalQuestion]:
         targets = [by_id[ref] for ref in unit.refs if ref in by_id and ref != unit.unit_id]
         if not unit.question.strip() or not targets:
             continue
-        qid = f"ref:{unit.unit_id}"
-        questions.append(
-            EvalQuestion(
-                id=qid,
-                lang="nl",
-                kind="crossref",
-                question=_one_line(unit.question),
-                gold=tuple(_gold(target) for target in targets),
-                note=f"answer of {_short(unit.unit_id)} refers to "
-                f"{', '.join(_short(t.unit_id) for t in targets)}: {_one_line(unit.answer)[:80]!r}",
-                exclude=(unit.unit_id,),
-                split=split_of(qid),
-            )
+        note = (
+            f"answer of {_short(unit.unit_id)} refers to "
+            f"{', '.join(_short(t.unit_id) for t in targets)}: {_one_line(unit.answer)[:80]!r}"
         )
+        questions.append(_leave_one_out(unit, "ref", "crossref", targets, note))
     return questions
 
 
@@ -117,20 +123,11 @@ def duplicate_questions(units: Sequence[Unit]) -> list[EvalQuestion]:
             if not unit.question.strip():
                 continue
             others = [other for other in group if other.unit_id != unit.unit_id]
-            qid = f"dup:{unit.unit_id}"
-            questions.append(
-                EvalQuestion(
-                    id=qid,
-                    lang="nl",
-                    kind="duplicate",
-                    question=_one_line(unit.question),
-                    gold=tuple(_gold(other) for other in others),
-                    note=f"answer of {_short(unit.unit_id)} shares >= {containment:.0%} of its word 4-grams with "
-                    f"{', '.join(_short(o.unit_id) for o in others)}",
-                    exclude=(unit.unit_id,),
-                    split=split_of(qid),
-                )
+            note = (
+                f"answer of {_short(unit.unit_id)} shares >= {containment:.0%} of its word 4-grams with "
+                f"{', '.join(_short(o.unit_id) for o in others)}"
             )
+            questions.append(_leave_one_out(unit, "dup", "duplicate", others, note))
     return questions
 
 
