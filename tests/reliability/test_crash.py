@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from indexer.store import load_index
 from tests.conftest import REPO
 from tests.fakes import FakeEncoder
 from tests.reliability.crash_driver import ADDED, NEW_BUILD, OLD
+from tests.subprocesses import describe_failure
 
 TRIALS_PER_OPERATION = 8  # 24 kills in all
 QUERIES = ["haven export", "visserij kotter tarief", "Vraag 12 over markt"]
@@ -58,20 +60,23 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _run_and_kill(index_dir: Path, operation: str, delay: float) -> bool:
     """Start a writer, kill -9 it after `delay` seconds; True when it finished first."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.crash_driver", str(index_dir), operation],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        process.wait(timeout=delay)
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.crash_driver", str(index_dir), operation],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            return False
+        stderr.seek(0)
+        assert process.returncode == 0, describe_failure(process.args, process.returncode, stderr.read())
         return True
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        return False
 
 
 @pytest.mark.slow

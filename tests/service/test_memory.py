@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 from service.memory import limit_malloc_arenas
+from tests.subprocesses import run_checked
 
 
 def test_zero_leaves_glibc_alone() -> None:
@@ -15,5 +15,5 @@ def test_zero_leaves_glibc_alone() -> None:
 def test_the_cap_applies_in_a_fresh_process() -> None:
     # In a child, so this test process keeps its own allocator settings.
     code = "from service.memory import limit_malloc_arenas; print(limit_malloc_arenas(2))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    done = run_checked([sys.executable, "-c", code], text=True, timeout=60)
     assert done.stdout.strip() == "True"
