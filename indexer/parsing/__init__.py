@@ -25,6 +25,7 @@ DEFAULT_PASSAGE_TOKENS = 350
 
 __all__ = [
     "DEFAULT_PASSAGE_TOKENS",
+    "DOCUMENT_SUFFIXES",
     "approximate_tokens",
     "detect_kind",
     "parse_document",
@@ -63,10 +64,17 @@ def parse_document(
     return parse_source(source, passage_tokens=passage_tokens, length_function=length_function or approximate_tokens)
 
 
+DOCUMENT_SUFFIXES = (".pdf", ".docx", ".md", ".txt")
+
+
 def _expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders give their documents of every readable format, sorted."""
     files: list[Path] = []
     for path in map(Path, paths):
-        files.extend(sorted(p for p in path.glob("*.txt") if p.is_file()) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES))
+        else:
+            files.append(path)
     return files
 
 
@@ -76,7 +84,7 @@ def parse_paths(
     passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
     length_function: Callable[[str], int] | None = None,
 ) -> tuple[list[ParsedDocument], list[tuple[Path, str]]]:
-    """Parse files, and the *.txt files of folders (sorted); failures are returned, not raised."""
+    """Parse files, and the documents of folders (sorted); failures are returned, not raised."""
     parsed: list[ParsedDocument] = []
     failures: list[tuple[Path, str]] = []
     for path in _expand(paths):
