@@ -21,6 +21,9 @@ class DocumentKind(StrEnum):
 
     QA_LIST = "qa_list"  # "Lijst van vragen en antwoorden": numbered questions
     WRITTEN_CONSULTATION = "written_consultation"  # "Verslag van een schriftelijk overleg"
+    WRITTEN_ANSWERS = "written_answers"  # Aanhangsel: "Vraag 1 … Antwoord 1 …" to schriftelijke vragen
+    WRITTEN_QUESTIONS = "written_questions"  # schriftelijke vragen not answered yet
+    POSTPONEMENT = "postponement"  # "Mededeling": the answer will come later
     PROSE = "prose"  # policy note, letter, report: passages
 
 
@@ -40,6 +43,17 @@ class Document(_Frozen):
     source_path: str
     content_hash: str = Field(description="sha256 of the raw file bytes.")
     warnings: tuple[str, ...] = ()
+    # What the heading of an answer to schriftelijke vragen states (Aanhangsel van de Handelingen).
+    vergaderjaar: str | None = Field(default=None, description='Parliamentary year, e.g. "2023-2024".')
+    aanhangsel_nr: str | None = Field(default=None, description='Number in the Aanhangsel, e.g. "1108".')
+    zaaknummer: str | None = Field(default=None, description='Tweede Kamer case number, e.g. "2024Z14815".')
+    questioners: tuple[str, ...] = Field(default=(), description='Members who asked, e.g. ("Bontenbal (CDA)",).')
+    addressee: str | None = Field(default=None, description="Who the questions were put to.")
+    answered_by: str | None = Field(default=None, description="Who answered.")
+    subject: str | None = None
+    submitted: datetime.date | None = Field(default=None, description='"ingezonden": when the questions were put.')
+    received: datetime.date | None = Field(default=None, description='"ontvangen": when the answer came in.')
+    postponement: str | None = Field(default=None, description="A notice that the answer comes later.")
 
 
 class Unit(_Frozen):
@@ -48,6 +62,10 @@ class Unit(_Frozen):
     unit_id: str = Field(description='"{doc_id}:{n}" for Q&A, "{doc_id}:p{n}" for prose.')
     doc_id: str
     number: int | None = Field(default=None, description="Printed question number or answer-block order.")
+    numbers: tuple[int, ...] = Field(
+        default=(), description='Every question number one shared answer covers ("Vraag 4 en 5"); () = (number,).'
+    )
+    answered: bool = Field(default=True, description="False for a question printed without an answer (yet).")
     question: str = ""
     answer: str
     party: str | None = None
@@ -55,6 +73,11 @@ class Unit(_Frozen):
     page: int | None = None
     footnotes: dict[int, str] = Field(default_factory=dict)
     refs: tuple[str, ...] = Field(default=(), description="unit_ids this unit's answer points to.")
+
+    @property
+    def question_numbers(self) -> tuple[int, ...]:
+        """The question numbers this unit answers; prose has none."""
+        return self.numbers or ((self.number,) if self.number is not None else ())
 
     @property
     def text(self) -> str:

@@ -90,7 +90,7 @@ def test_empty_binary_and_non_utf8_files_raise_parse_error_naming_the_file(tmp_p
 def test_parse_paths_skips_bad_files_and_keeps_going(tmp_path: Path) -> None:
     shutil.copy(SEEDS / "004_983e7923bac65099.txt", tmp_path / "goed.txt")
     (tmp_path / "leeg.txt").write_bytes(b"")
-    (tmp_path / "notitie.md").write_text("niet meegenomen", encoding="utf-8")
+    (tmp_path / "notitie.odt").write_text("niet meegenomen: geen documentformaat", encoding="utf-8")
     parsed, failures = parse_paths([tmp_path])
     assert [p.document.doc_id for p in parsed] == ["goed"]
     assert [(path.name, "empty" in message) for path, message in failures] == [("leeg.txt", True)]

@@ -1,0 +1,104 @@
+"""Text of answers to schriftelijke vragen in one canonical shape, whatever the extraction.
+
+Extractions differ in ways that have nothing to do with the document: pypdf
+glues a label to the page footer ("…, Aanhangsel 1Antwoord 3"), a flattened
+text keeps paragraphs apart only by runs of spaces, a ministry .docx prints
+the question number alone on a line ("1" or "1.") and a bare "Antwoord".
+After this step every question starts on a line "Vraag N…", every answer on
+a line "Antwoord…", and the publication's page furniture (id line, ISSN,
+"'s-Gravenhage 2024", "Tweede Kamer, vergaderjaar …, Aanhangsel 3") is a
+form feed, which the pipeline reads as a page break.
+
+Each rule looks at one line at a time (or one pass over the lines), so the
+cost is linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.parsing.labels import LabelKind, match_label
+
+PAGE_BREAK = "\f"
+
+# Paragraphs of a flattened text are kept apart by runs of three or more spaces.
+_FLATTENED_LINE = 1500
+_PARAGRAPH_GAP = re.compile(r" {3,}")
+# A label glued to what precedes it: "Aanhangsel 1Antwoord 3", "2024Vraag 4".
+_GLUED_LABEL = re.compile(r"(?<=\d)(?=(?:Vraag|Vragen|Antwoord|Antwoorden)\s+(?:op\s+)?(?:vra\w+\s+)?\d)")
+_FURNITURE = (
+    re.compile(r"^\s*(?:ah|kv)-tk-\w{6,16}\s*$", re.IGNORECASE),  # the publication id line
+    re.compile(r"^\s*(?:h|ah|kv) tk \d{8} \d{1,5}\s*$"),  # the id line as some extractions space it
+    re.compile(r"^\s*ISSN \d{4}\s*-\s*\d{4}"),
+    re.compile(r"^\s*[’']s-Gravenhage \d{4}\b"),
+    re.compile(r"^\s*Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, (?:Aanhangsel|Vragen)\b.{0,20}$"),
+)
+_NUMBER_ONLY = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
+_DOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
+_MIN_SEQUENCE = 2
+
+
+def _unflatten(lines: list[str]) -> list[str]:
+    """Cut very long lines at their paragraph gaps; ordinary lines are left alone."""
+    out: list[str] = []
+    for line in lines:
+        out.extend(_PARAGRAPH_GAP.split(line) if len(line) > _FLATTENED_LINE else [line])
+    return out
+
+
+def _split_glued(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        out.extend(_GLUED_LABEL.split(line) if any(c.isdigit() for c in line[:200]) else [line])
+    return out
+
+
+def _is_furniture(line: str) -> bool:
+    return any(pattern.match(line) for pattern in _FURNITURE)
+
+
+def _has_question_labels(lines: list[str]) -> bool:
+    count = 0
+    for line in lines:
+        label = match_label(line)
+        if label is not None and label.kind is LabelKind.QUESTION:
+            count += 1
+            if count >= _MIN_SEQUENCE:
+                return True
+    return False
+
+
+def _number_sequence(lines: list[str], pattern: re.Pattern[str]) -> set[int]:
+    """Positions of lines that number questions 1, 2, 3, … in order (each number once, first match)."""
+    positions: set[int] = set()
+    expected = 1
+    for pos, line in enumerate(lines):
+        m = pattern.match(line)
+        if m and int(m.group(1)) == expected:
+            positions.add(pos)
+            expected += 1
+    return positions if len(positions) >= _MIN_SEQUENCE else set()
+
+
+def _label_numbered_lines(lines: list[str]) -> list[str]:
+    """Number-only lines ("1", "1.") or dotted question lines ("1. Wat …?") become "Vraag N" labels,
+    but only where the document has no "Vraag" labels of its own and they count up from 1."""
+    if _has_question_labels(lines):
+        return lines
+    bare = _number_sequence(lines, _NUMBER_ONLY)
+    if bare:
+        return [f"Vraag {_NUMBER_ONLY.match(line).group(1)}" if pos in bare else line for pos, line in enumerate(lines)]  # type: ignore[union-attr]
+    dotted = _number_sequence(lines, _DOTTED_QUESTION)
+    out: list[str] = []
+    for pos, line in enumerate(lines):
+        m = _DOTTED_QUESTION.match(line) if pos in dotted else None
+        out.extend([f"Vraag {m.group(1)}", m.group(2)] if m else [line])
+    return out
+
+
+def canonical_text(text: str) -> str:
+    """The text of an answer (or question) document with labels on lines of their own."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    lines = _split_glued(_unflatten(lines))
+    lines = [PAGE_BREAK if _is_furniture(line) else line for line in lines]
+    return "\n".join(_label_numbered_lines(lines))
