@@ -1,7 +1,8 @@
 """Reading raw document bytes into text.
 
 The raw bytes stay the source of truth: `content_hash` pins them, so any
-cleaned text can be traced back to the file it came from.
+cleaned text can be traced back to the file it came from. Which reader a
+file needs (PDF, Word, Markdown, text) is decided by `readers.read_bytes`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import ParseError
+from indexer.parsing.readers import read_bytes
+from indexer.parsing.readers.text import decode_bytes
+
+__all__ = ["SourceText", "content_hash", "decode_bytes", "read_source", "source_from_bytes", "source_from_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,27 +37,21 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def decode_bytes(raw: bytes, name: str) -> str:
-    """UTF-8 text of `raw`, refusing binary, non-UTF-8 and empty input by name."""
-    if b"\x00" in raw[:_BINARY_SAMPLE]:
-        raise ParseError(f"{name}: looks like a binary file (NUL bytes); expected UTF-8 text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"{name}: not valid UTF-8 at byte {exc.start}") from exc
-    if not text.strip():
-        raise ParseError(f"{name}: file is empty")
-    return text
-
-
 def read_source(path: Path) -> SourceText:
-    """Read and decode `path`; every failure becomes a ParseError naming the file."""
+    """Read `path` (PDF, DOCX, Markdown or text); every failure becomes a ParseError naming the file."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ParseError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
-    text = decode_bytes(raw, str(path))
+    text = read_bytes(raw, str(path)).text
     return SourceText(doc_id=path.stem, text=text, source_path=str(path), content_hash=content_hash(raw))
+
+
+def source_from_bytes(raw: bytes, doc_id: str, name: str) -> SourceText:
+    """The same record for an uploaded file: `name` (the upload's file name) picks nothing but ties
+    and names the file in errors; the hash is over the raw bytes, as for a file on disk."""
+    text = read_bytes(raw, name).text
+    return SourceText(doc_id=doc_id, text=text, source_path=name, content_hash=content_hash(raw))
 
 
 def source_from_text(text: str, doc_id: str, source_path: str = "") -> SourceText:

@@ -1,0 +1,62 @@
+"""Format readers: raw bytes of a PDF, Word, Markdown or text file in, plain text out.
+
+`read_bytes` is the one entry point. It decides the format by content (`sniff_format`),
+runs that format's reader and turns every failure into a ParseError whose message starts
+with the file's name. The text contract for the rest of the parser: UTF-8, lines separated
+by "\\n", pages (PDF, pymupdf4llm Markdown) separated by a "\\f" line, page furniture gone,
+footnote lines and hyphenation left as printed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from indexer.errors import ParseError
+from indexer.parsing.readers.base import PAGE_BREAK, Extracted, Format
+from indexer.parsing.readers.sniff import sniff_format
+from indexer.parsing.readers.text import decode_bytes, normalise_newlines
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["PAGE_BREAK", "Extracted", "Format", "read_bytes", "sniff_format"]
+
+
+def read_bytes(raw: bytes, name: str) -> Extracted:
+    """The text of `raw`; raises only ParseError, its message starting with `name`."""
+    try:
+        return _read(raw, name)
+    except ParseError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise ParseError(f"{name}: the file is too large or too deeply nested to read ({type(exc).__name__})") from exc
+    except Exception as exc:  # a reader's library failing in a way nobody foresaw is still a bad file
+        logger.warning("%s: unexpected %s from a reader", name, type(exc).__name__, exc_info=True)
+        raise ParseError(f"{name}: could not be read ({type(exc).__name__}: {exc})") from exc
+
+
+def _read(raw: bytes, name: str) -> Extracted:
+    if not raw:
+        raise ParseError(f"{name}: file is empty")
+    kind = sniff_format(raw, name)
+    logger.debug("%s: read as %s", name, kind)
+    if kind is Format.PDF:
+        from indexer.parsing.readers.pdf import read_pdf
+
+        return read_pdf(raw, name)
+    if kind is Format.DOCX:
+        from indexer.parsing.readers.docx import read_docx
+
+        return _checked(read_docx(raw, name), kind, None, name)
+    text = normalise_newlines(decode_bytes(raw, name))
+    if kind is Format.MARKDOWN:
+        from indexer.parsing.readers.markdown import markdown_to_pages
+
+        pages = markdown_to_pages(text)
+        return _checked(f"\n{PAGE_BREAK}\n".join(pages), kind, len(pages) if len(pages) > 1 else None, name)
+    return Extracted(text=text, format=kind, page_count=None)
+
+
+def _checked(text: str, kind: Format, page_count: int | None, name: str) -> Extracted:
+    if not text.replace(PAGE_BREAK, "").strip():
+        raise ParseError(f"{name}: the {kind} file holds no text")
+    return Extracted(text=text, format=kind, page_count=page_count)

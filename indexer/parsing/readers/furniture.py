@@ -1,0 +1,70 @@
+"""Running headers and footers: lines at a page's top or bottom edge that are not content.
+
+A reader hands over, per page, the few lines nearest each edge (by layout for PDF, by order
+for Markdown). An edge line is furniture when, with its digits normalised, it recurs at an
+edge of most pages ("Tweede Kamer, vergaderjaar 2023–2024, Aanhangsel 3"), when it is a bare
+page number ("- 3 -", "3/12", "Pagina 3 van 12"), or when it is the publisher's colophon of
+officielebekendmakingen.nl ("ISSN 0921 - 7398", "ah-tk-20232024-1178", "’s-Gravenhage 2024",
+the chamber footer), which a one-page document prints once and so never repeats. Footnotes sit
+at the bottom too but differ on every page, so they stay.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+_PAGE_NUMBER = re.compile(
+    r"^[\s\-–—.]*(?:(?:pagina|page|blz\.?|p\.)\s*)?\d{1,4}(?:\s*(?:/|van|of|\|)\s*\d{1,4})?[\s\-–—.]*$", re.IGNORECASE
+)
+_COLOPHON = (
+    re.compile(r"^ISSN \d{4}\s?-\s?\d{3}[\dX]$"),
+    re.compile(r"^(?:ah|kst|stcrt|stb|trb|h|blg|gmb|prb|wsb)-[a-z0-9]+(?:-[a-z0-9]+)+$"),
+    re.compile(r"^’s-Gravenhage \d{4}$"),
+    re.compile(r"^(?:Tweede|Eerste) Kamer, vergaderjaar \d{4}\s?[–-]\s?\d{4}, .{1,60}$"),
+)
+MOST_PAGES = 0.5
+
+
+@dataclass(frozen=True)
+class EdgeLine:
+    """One line near a page edge; `key` identifies it within its page's line list."""
+
+    page: int
+    key: int
+    text: str
+
+
+def edge_key(text: str) -> str:
+    return _SPACES.sub(" ", _DIGITS.sub("#", text)).strip().lower()
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(text))
+
+
+def is_colophon(text: str) -> bool:
+    stripped = _SPACES.sub(" ", text).strip()
+    return any(pattern.match(stripped) for pattern in _COLOPHON)
+
+
+def find_furniture(edges: list[EdgeLine], page_count: int) -> set[tuple[int, int]]:
+    """(page, key) of every edge line that is furniture."""
+    pages_of: dict[str, set[int]] = defaultdict(set)
+    for edge in edges:
+        if edge.text.strip():
+            pages_of[edge_key(edge.text)].add(edge.page)
+    needed = max(2, math.ceil(MOST_PAGES * page_count))
+    found: set[tuple[int, int]] = set()
+    for edge in edges:
+        text = edge.text.strip()
+        if not text:
+            continue
+        repeated = page_count >= 2 and len(pages_of[edge_key(text)]) >= needed
+        if repeated or is_page_number(text) or is_colophon(text):
+            found.add((edge.page, edge.key))
+    return found
