@@ -22,6 +22,8 @@ class Citation(BaseModel):
     dossier: str | None
     kamerstuk_nr: str | None
     question_number: int | None
+    question_numbers: tuple[int, ...] = ()
+    answered: bool = True
     party: str | None
     section: str | None
     page: int | None
@@ -45,10 +47,59 @@ def _title_with_kamerstuk(document: Document) -> str:
     return f"{document.title} ({label})"
 
 
+def _vergaderjaar(value: str) -> str:
+    """ "2023-2024" -> "2023/24", the way the Handelingen are cited."""
+    first, _, second = value.partition("-")
+    return f"{first}/{second[-2:]}" if second else value
+
+
+def _numbers_phrase(unit: Unit, word: str) -> str:
+    """ "vraag 2", "vragen 4 en 5" """
+    numbers = unit.question_numbers
+    if len(numbers) == 1:
+        return f"{word} {numbers[0]}"
+    return (
+        f"{word[:-2] + 'gen' if word.endswith('aag') else word} "
+        + ", ".join(map(str, numbers[:-1]))
+        + (f" en {numbers[-1]}")
+    )
+
+
+def _asked_by(document: Document) -> str:
+    if not document.questioners:
+        return ""
+    member = "het lid" if len(document.questioners) == 1 else "de leden"
+    names = document.questioners
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" en {names[-1]}"
+    return f" van {member} {listed}"
+
+
+def _aanhangsel_citation(unit: Unit, document: Document) -> str:
+    """ "Aanhangsel Handelingen II 2023/24, nr. 1108, antwoord op vraag 2 van het lid Bontenbal (CDA)" """
+    year = f" {_vergaderjaar(document.vergaderjaar)}" if document.vergaderjaar else ""
+    parts = [f"Aanhangsel Handelingen II{year}"]
+    if document.aanhangsel_nr:
+        parts.append(f"nr. {document.aanhangsel_nr}")
+    if document.zaaknummer:
+        parts.append(f"zaak {document.zaaknummer}")
+    return ", ".join(parts) + f", antwoord op {_numbers_phrase(unit, 'vraag')}{_asked_by(document)}"
+
+
+def _question_citation(unit: Unit, document: Document) -> str:
+    """ "Schriftelijke vragen van het lid Boswijk (CDA), 2024Z18792, vraag 3 (nog niet beantwoord)" """
+    lead = f"Schriftelijke vragen{_asked_by(document)}"
+    parts = [lead, document.zaaknummer or "", _numbers_phrase(unit, "vraag") + " (nog niet beantwoord)"]
+    return ", ".join(part for part in parts if part)
+
+
 def format_citation(unit: Unit, document: Document) -> str:
     """A ready-to-paste Dutch citation line."""
     source = _title_with_kamerstuk(document)
-    if document.kind is DocumentKind.QA_LIST and unit.number is not None:
+    if not unit.answered and unit.number is not None:
+        lead = _question_citation(unit, document)
+    elif document.kind is DocumentKind.WRITTEN_ANSWERS and unit.number is not None:
+        lead = _aanhangsel_citation(unit, document)
+    elif document.kind is DocumentKind.QA_LIST and unit.number is not None:
         lead = f"Antwoord op vraag {unit.number}, {source}"
     elif document.kind is DocumentKind.WRITTEN_CONSULTATION and unit.number is not None:
         by = f"de inbreng van de {unit.party}-fractie" if unit.party else "de inbreng"
@@ -66,6 +117,8 @@ def cite(unit: Unit, document: Document) -> Citation:
         dossier=document.dossier,
         kamerstuk_nr=document.kamerstuk_nr,
         question_number=unit.number if document.kind is not DocumentKind.PROSE else None,
+        question_numbers=unit.question_numbers,
+        answered=unit.answered,
         party=unit.party,
         section=unit.section,
         page=unit.page,

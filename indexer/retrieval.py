@@ -61,10 +61,12 @@ class Filters(BaseModel):
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     exclude_unit_ids: tuple[str, ...] = ()
+    include_unanswered: bool = False  # questions printed without an answer (yet) are left out unless asked
 
     @property
     def active(self) -> bool:
-        return any(getattr(self, name) for name in type(self).model_fields)
+        """Whether any restriction beyond the default (answered units only) is set."""
+        return any(getattr(self, name) for name in type(self).model_fields if name != "include_unanswered")
 
 
 class FusionConfig(BaseModel):
@@ -116,7 +118,10 @@ class Retriever:
         self._unit_ids = np.array([unit.unit_id for unit in units], dtype=object)
         self._doc_ids = np.array([unit.doc_id for unit in units], dtype=object)
         self._kinds = np.array([doc.kind.value for doc in documents], dtype=object)
-        self._parties = np.array([(unit.party or "").casefold() for unit in units], dtype=object)
+        # "D66, VVD": a unit asked by several parties matches a filter on any one of them.
+        self._parties = [frozenset(p.strip().casefold() for p in (unit.party or "").split(",")) for unit in units]
+        self._unanswered = np.array([not unit.answered for unit in units], dtype=bool)
+        self._has_unanswered = bool(self._unanswered.any())
         self._dossiers = np.array([_compact(doc.dossier) for doc in documents], dtype=object)
         self._dates = np.array([doc.date.toordinal() if doc.date else -1 for doc in documents], dtype=np.int64)
         vector_map = content.vector_map
@@ -180,7 +185,9 @@ class Retriever:
         if not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
         question = _clean_question(question)
-        mask = self._mask(filters) if filters is not None and filters.active else None
+        filters = filters or Filters()
+        restricted = filters.active or (self._has_unanswered and not filters.include_unanswered)
+        mask = self._mask(filters) if restricted else None
         if mask is not None and not mask.any():
             return []
         depth = max(self.fusion.depth, k)
@@ -200,7 +207,10 @@ class Retriever:
         if filters.kinds:
             mask &= np.isin(self._kinds, [kind.value for kind in filters.kinds])
         if filters.parties:
-            mask &= np.isin(self._parties, [party.casefold() for party in filters.parties])
+            wanted = {party.strip().casefold() for party in filters.parties}
+            mask &= np.fromiter((not wanted.isdisjoint(parties) for parties in self._parties), bool, len(mask))
+        if not filters.include_unanswered:
+            mask &= ~self._unanswered
         if filters.dossier:
             mask &= self._dossiers == _compact(filters.dossier)
         if filters.date_from:

@@ -159,10 +159,12 @@ def _spec(numbers: tuple[int, ...]) -> str:
 
 
 def _split_unlabelled(seg: Segment) -> _Block:
-    """A question with its answer after it, unlabelled: the question ends at its question mark
-    (and any short question paragraphs right after it)."""
+    """A question with its answer after it, unlabelled: the question ends with the line that ends
+    in its question mark (and any short question paragraphs right after it)."""
     lines = seg.lines
     end = next((pos for pos, line in enumerate(lines) if ends_question(line.text)), None)
+    if end is None:  # "Kunt u …? Dit ook in samenhang met …." : the paragraph with the question mark
+        end = next((pos for pos, line in enumerate(lines) if "?" in line.text), None)
     if end is None:
         return _Block(numbers=seg.numbers, question=lines, answered=False)
     nxt = end + 1

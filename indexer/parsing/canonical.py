@@ -23,9 +23,9 @@ PAGE_BREAK = "\f"
 
 # Paragraphs of a flattened text are kept apart by runs of three or more spaces.
 _FLATTENED_LINE = 1500
-_PARAGRAPH_GAP = re.compile(r" {3,}")
-# A label glued to what precedes it: "Aanhangsel 1Antwoord 3", "2024Vraag 4".
-_GLUED_LABEL = re.compile(r"(?<=\d)(?=(?:Vraag|Vragen|Antwoord|Antwoorden)\s+(?:op\s+)?(?:vra\w+\s+)?\d)")
+_PARAGRAPH_GAP = re.compile(r" {3,}|(?<=\?) {2,}| {2,}(?=\d{1,3}\.? [A-ZÀ-Ý‘'\"“(])")
+# A label glued to what precedes it: "Aanhangsel 1Antwoord 3", "2024Vraag 4", a footnote marker "1  Antwoord 1".
+_GLUED_LABEL = re.compile(r"(?<=\d)(?: {2,})?(?=(?:Vraag|Vragen|Antwoord|Antwoorden)\s+(?:op\s+)?(?:vra\w+\s+)?\d)")
 _FURNITURE = (
     re.compile(r"^\s*(?:ah|kv)-tk-\w{6,16}\s*$", re.IGNORECASE),  # the publication id line
     re.compile(r"^\s*(?:h|ah|kv) tk \d{8} \d{1,5}\s*$"),  # the id line as some extractions space it
@@ -34,8 +34,12 @@ _FURNITURE = (
     re.compile(r"^\s*Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, (?:Aanhangsel|Vragen)\b.{0,20}$"),
 )
 _NUMBER_ONLY = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
-_DOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
+_DOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\.\s+([A-ZÀ-Ý‘'\"“(].*)$")
+# Inside a dotted sequence, one whose dot was lost in extraction ("4 Welke kosten …").
+_UNDOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\s+([A-ZÀ-Ý‘'\"“(].*)$")
 _MIN_SEQUENCE = 2
+_QUESTION_REACH = 4  # lines within which a numbered question reaches its question mark
+_MAX_GAP = 3  # numbers a sequence may skip (a label lost in extraction) and still be one sequence
 
 
 def _unflatten(lines: list[str]) -> list[str]:
@@ -68,15 +72,30 @@ def _has_question_labels(lines: list[str]) -> bool:
     return False
 
 
-def _number_sequence(lines: list[str], pattern: re.Pattern[str]) -> set[int]:
-    """Positions of lines that number questions 1, 2, 3, … in order (each number once, first match)."""
+def _number_sequence(
+    lines: list[str],
+    pattern: re.Pattern[str],
+    lost_mark: re.Pattern[str] | None = None,
+    *,
+    question_mark: bool = False,
+) -> set[int]:
+    """Positions of lines that number questions 1, 2, 3, … in order: each number once, the first
+    line that has it; a few numbers may be missing (a label lost in extraction). Once the sequence
+    stands, a line matching `lost_mark` with exactly the next number joins it too. With
+    `question_mark`, a numbered line counts only when a question mark follows within a few lines,
+    so numbered table rows and headings are not taken for questions."""
     positions: set[int] = set()
-    expected = 1
+    last = 0
     for pos, line in enumerate(lines):
         m = pattern.match(line)
-        if m and int(m.group(1)) == expected:
+        if m is None and lost_mark is not None and len(positions) >= _MIN_SEQUENCE:
+            m = lost_mark.match(line)
+            if m and int(m.group(1)) != last + 1:
+                m = None
+        asks = not question_mark or any("?" in text for text in lines[pos : pos + _QUESTION_REACH])
+        if m and asks and last < int(m.group(1)) <= last + 1 + _MAX_GAP and (last or int(m.group(1)) == 1):
             positions.add(pos)
-            expected += 1
+            last = int(m.group(1))
     return positions if len(positions) >= _MIN_SEQUENCE else set()
 
 
@@ -85,13 +104,13 @@ def _label_numbered_lines(lines: list[str]) -> list[str]:
     but only where the document has no "Vraag" labels of its own and they count up from 1."""
     if _has_question_labels(lines):
         return lines
-    bare = _number_sequence(lines, _NUMBER_ONLY)
+    bare = _number_sequence(lines, _NUMBER_ONLY, question_mark=True)
     if bare:
         return [f"Vraag {_NUMBER_ONLY.match(line).group(1)}" if pos in bare else line for pos, line in enumerate(lines)]  # type: ignore[union-attr]
-    dotted = _number_sequence(lines, _DOTTED_QUESTION)
+    dotted = _number_sequence(lines, _DOTTED_QUESTION, _UNDOTTED_QUESTION, question_mark=True)
     out: list[str] = []
     for pos, line in enumerate(lines):
-        m = _DOTTED_QUESTION.match(line) if pos in dotted else None
+        m = (_DOTTED_QUESTION.match(line) or _UNDOTTED_QUESTION.match(line)) if pos in dotted else None
         out.extend([f"Vraag {m.group(1)}", m.group(2)] if m else [line])
     return out
 

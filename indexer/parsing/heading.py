@@ -33,6 +33,7 @@ _SENTENCE_END = re.compile(r"\.\s|\.$")
 _WINDOW = 1500
 _ANSWERED = re.compile(r"(?:Antwoord|Mededeling) van (?P<by>.{3,300}?)\s*\(?ontvangen " + _DATE + r"\)?")
 _SUBMITTED = re.compile(r"\(ingezonden " + _DATE + r"\)")
+_LETTER_SUBJECT = re.compile(r"\b(?:betreft|BETREFT|Betreft)\s*:?\s+(\S.{4,200}?)(?:\s{2,}|\s*\(|$)")
 _NAME_PARTY = re.compile(r"^(?P<name>.+?)\s*\((?P<party>[^()]{1,60})\)$")
 _SHARED_PARTY = re.compile(r"^(?:beiden|allen|alle drie|alle vier)\s+", re.IGNORECASE)
 
@@ -49,6 +50,7 @@ class Heading:
     subject: str | None = None
     submitted: date | None = None
     received: date | None = None
+    letter_subject: str | None = None  # a letter's "betreft" line (answer letters of the Algemene Rekenkamer)
 
 
 def _date(day: str, month: str, year: str) -> date | None:
@@ -66,6 +68,7 @@ def split_questioners(who: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """ "Minhas en Rudmer Heerema (beiden VVD)" -> (("Minhas (VVD)", "Rudmer Heerema (VVD)"), ("VVD",))."""
     names: list[tuple[str, str | None]] = []
     for part in re.split(r",\s*|\s+en\s+", _squash(who)):
+        part = part.strip()
         if not part:
             continue
         m = _NAME_PARTY.match(part)
@@ -129,6 +132,8 @@ def read_heading(text: str) -> Heading:
     if asked := _who_to_what(flat):
         who, fields["addressee"], fields["subject"] = asked
         fields["questioners"], fields["parties"] = split_questioners(who)
+    if m := _LETTER_SUBJECT.search(head):
+        fields["letter_subject"] = _squash(m.group(1))
     if m := _SUBMITTED.search(flat):
         fields["submitted"] = _date(m.group(1), m.group(2), m.group(3))
     if m := _ANSWERED.search(flat):

@@ -65,7 +65,7 @@ def _qa_title(head: list[Line]) -> str:
 
 def _title(kind: DocumentKind, lines: list[Line], heading: str | None, dossier: str | None, nr: str | None) -> str:
     head = content_lines(lines)[:15]
-    if heading and kind in _LABELLED_KINDS:
+    if heading and kind is not DocumentKind.PROSE:
         return heading
     if kind is DocumentKind.QA_LIST:
         return _qa_title(head)
@@ -98,6 +98,8 @@ def parse_source(source: SourceText, *, passage_tokens: int, length_function: Le
 
     asked = read_heading(source.text) if detection.labelled_text is not None else Heading()
     heading: str | None = _labelled_title(kind, asked) if kind in _LABELLED_KINDS else None
+    if kind is DocumentKind.QA_LIST and asked.letter_subject:
+        heading = shorten(asked.letter_subject[:1].upper() + asked.letter_subject[1:])
     units, built = _build(detection, notes.lines, ctx, asked, passage_tokens, length_function)
     if kind is DocumentKind.PROSE:
         units, built, heading = prose.build_units(
