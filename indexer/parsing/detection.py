@@ -20,8 +20,9 @@ _MIN_SENTENCES = 2
 _MIN_LETTER_SHARE = 0.5
 _SAMPLE_CHARS = 20_000  # the head tells prose from noise; counting a whole report adds nothing
 _HEAD_CHARS = 4000
+# "Mededeling van Minister …" where an answer would say "Antwoord van": the answer comes later, or elsewhere.
 _POSTPONEMENT = re.compile(
-    r"\bMededeling\b[\s\S]{0,1500}?(?:uitstel|niet binnen de (?:gebruikelijke )?termijn|zo spoedig mogelijk)",
+    r"\bMededeling van\b|\bMededeling\b[\s\S]{0,1500}?(?:uitstel|niet binnen de (?:gebruikelijke )?termijn)",
     re.IGNORECASE,
 )
 _ASKED_HEAD = re.compile(r"Vragen van (?:het lid|de leden|lid)\b|Vragen gesteld door de leden|schriftelijke vragen")

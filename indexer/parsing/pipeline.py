@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 _QA_SUBJECT = re.compile(r"\bover (?:de |het )?(.+?)\.(?=\s*(?:$|[A-Z]))")
 _FORM_FEED = "\f"
 _NOTICE = re.compile(
-    r"[^.\n]{0,300}(?:niet binnen de (?:gebruikelijke )?termijn|uitstel)[^.\n]{0,300}\.?", re.IGNORECASE
+    r"[^.?!\n]{0,300}(?:niet binnen de (?:gebruikelijke )?termijn|uitstel|(?:zijn|is) beantwoord (?:middels|bij|in))"
+    r"[^\n]{0,300}?\.(?=\s|$)",
+    re.IGNORECASE,
 )
 _LABELLED_KINDS = frozenset({DocumentKind.WRITTEN_ANSWERS, DocumentKind.WRITTEN_QUESTIONS, DocumentKind.POSTPONEMENT})
 
@@ -132,7 +134,7 @@ def parse_source(source: SourceText, *, passage_tokens: int, length_function: Le
         subject=asked.subject,
         submitted=asked.submitted,
         received=asked.received,
-        postponement=notice.group(0).strip() if notice else None,
+        postponement=notice.group(0).strip().removeprefix("Mededeling ").strip() if notice else None,
     )
     return ParsedDocument(document=document, units=tuple(units))
 
