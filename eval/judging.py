@@ -1,7 +1,8 @@
 """The hit rule: which returned units answer a question.
 
 A returned unit hits a gold entry when its `doc_id` equals the gold's `doc`
-and, if the gold has a number, its `number` equals `q`; if `q` is null, when
+and, if the gold has a number, `q` is one of the question numbers the unit
+answers (one shared answer to "Vraag 4 en 5" answers both); if `q` is null, when
 the gold's snippet occurs in the unit's text (question + newline + answer)
 after normalisation. Each gold is credited once, at its first hit, so a
 ranking's relevance list never holds more relevant ids than there are golds.
@@ -38,18 +39,27 @@ class Retrieved:
     doc_id: str
     number: int | None
     text: str
+    numbers: tuple[int, ...] = ()  # every question number the unit answers, when more than `number`
 
     @classmethod
-    def from_parts(cls, unit_id: str, doc_id: str, number: int | None, question: str, answer: str) -> Retrieved:
+    def from_parts(
+        cls,
+        unit_id: str,
+        doc_id: str,
+        number: int | None,
+        question: str,
+        answer: str,
+        numbers: tuple[int, ...] = (),
+    ) -> Retrieved:
         """`text` as `Unit.text` builds it: question and answer on separate lines, or the answer alone."""
-        return cls(unit_id, doc_id, number, f"{question}\n{answer}" if question else answer)
+        return cls(unit_id, doc_id, number, f"{question}\n{answer}" if question else answer, tuple(numbers))
 
 
 def is_hit(gold: Gold, unit: Retrieved) -> bool:
     if unit.doc_id != gold.doc:
         return False
     if gold.q is not None:
-        return unit.number == gold.q
+        return gold.q in (unit.numbers or (unit.number,))
     assert gold.snippet is not None  # Gold validates this
     needle = _normalised(gold.snippet)
     return bool(needle) and needle in _normalised(unit.text)

@@ -103,7 +103,11 @@ class InProcessSearcher:
         started = time.perf_counter()
         hits = retriever.search_encoded(question.question, vector, k, mode, filters)
         seconds = encode_seconds + time.perf_counter() - started
-        return [Retrieved(hit.unit.unit_id, hit.unit.doc_id, hit.unit.number, hit.unit.text) for hit in hits], seconds
+        ranking = [
+            Retrieved(hit.unit.unit_id, hit.unit.doc_id, hit.unit.number, hit.unit.text, hit.unit.question_numbers)
+            for hit in hits
+        ]
+        return ranking, seconds
 
 
 class HttpSearcher:
@@ -148,7 +152,14 @@ class HttpSearcher:
         try:
             results = response.json()["results"]
             ranking = [
-                Retrieved.from_parts(r["unit_id"], r["doc_id"], r["number"], r["question"], r["answer"])
+                Retrieved.from_parts(
+                    r["unit_id"],
+                    r["doc_id"],
+                    r["number"],
+                    r["question"],
+                    r["answer"],
+                    tuple(r["citation"].get("question_numbers", ())),
+                )
                 for r in results
             ]
         except (ValueError, KeyError, TypeError) as error:

@@ -50,3 +50,10 @@ def test_each_gold_is_credited_once() -> None:
     ]
     assert judge(ranking, golds) == [gold_key(0), "003:p108", gold_key(1)]
     assert relevant_keys(golds) == {gold_key(0), gold_key(1)}
+
+
+def test_a_shared_answer_hits_the_gold_of_each_question_it_answers() -> None:
+    shared = Retrieved("d:4", "d", 4, "Vraag 4 en 5\nantwoord", (4, 5))
+    assert is_hit(Gold(doc="d", q=5), shared)
+    assert is_hit(Gold(doc="d", q=4), shared)
+    assert not is_hit(Gold(doc="d", q=6), shared)
