@@ -49,14 +49,14 @@ def _read(raw: bytes, name: str) -> Extracted:
         return _checked(read_docx(raw, name), kind, None, name)
     text = normalise_newlines(decode_bytes(raw, name))
     if kind is Format.MARKDOWN:
-        from indexer.parsing.readers.markdown import markdown_to_pages
+        from indexer.parsing.readers.markdown import read_markdown
 
-        pages = markdown_to_pages(text)
-        return _checked(f"\n{PAGE_BREAK}\n".join(pages), kind, len(pages) if len(pages) > 1 else None, name)
+        markdown, page_count, furniture = read_markdown(text)
+        return _checked(markdown, kind, page_count, name, furniture)
     return Extracted(text=text, format=kind, page_count=None)
 
 
-def _checked(text: str, kind: Format, page_count: int | None, name: str) -> Extracted:
+def _checked(text: str, kind: Format, page_count: int | None, name: str, furniture: tuple[str, ...] = ()) -> Extracted:
     if not text.replace(PAGE_BREAK, "").strip():
         raise ParseError(f"{name}: the {kind} file holds no text")
-    return Extracted(text=text, format=kind, page_count=page_count)
+    return Extracted(text=text, format=kind, page_count=page_count, furniture=furniture)

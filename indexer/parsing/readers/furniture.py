@@ -1,12 +1,13 @@
 """Running headers and footers: lines at a page's top or bottom edge that are not content.
 
 A reader hands over, per page, the few lines nearest each edge (by layout for PDF, by order
-for Markdown). An edge line is furniture when, with its digits normalised, it recurs at an
-edge of most pages ("Tweede Kamer, vergaderjaar 2023–2024, Aanhangsel 3"), when it is a bare
+for Markdown). An edge line is furniture when it recurs at an edge of most pages with its
+digits normalised ("Tweede Kamer, vergaderjaar 2023–2024, Aanhangsel 3"), when it is a bare
 page number ("- 3 -", "3/12", "Pagina 3 van 12"), or when it is the publisher's colophon of
 officielebekendmakingen.nl ("ISSN 0921 - 7398", "ah-tk-20232024-1178", "’s-Gravenhage 2024",
 the chamber footer), which a one-page document prints once and so never repeats. Footnotes sit
-at the bottom too but differ on every page, so they stay.
+at the bottom too but differ on every page, so they stay: a line that starts like a footnote
+("3 https://...") counts as repeated only when identical, number included.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ _SPACES = re.compile(r"\s+")
 _PAGE_NUMBER = re.compile(
     r"^[\s\-–—.]*(?:(?:pagina|page|blz\.?|p\.)\s*)?\d{1,4}(?:\s*(?:/|van|of|\|)\s*\d{1,4})?[\s\-–—.]*$", re.IGNORECASE
 )
+_FOOTNOTE = re.compile(r"^\d{1,3} \S")
 _COLOPHON = (
     re.compile(r"^ISSN \d{4}\s?-\s?\d{3}[\dX]$"),
     re.compile(r"^(?:ah|kst|stcrt|stb|trb|h|blg|gmb|prb|wsb)-[a-z0-9]+(?:-[a-z0-9]+)+$"),
-    re.compile(r"^’s-Gravenhage \d{4}$"),
+    re.compile(r"^[’']s-Gravenhage \d{4}(?: (?:Tweede|Eerste) Kamer, vergaderjaar .{1,80})?$"),
     re.compile(r"^(?:Tweede|Eerste) Kamer, vergaderjaar \d{4}\s?[–-]\s?\d{4}, .{1,60}$"),
 )
 MOST_PAGES = 0.5
@@ -40,7 +42,10 @@ class EdgeLine:
 
 
 def edge_key(text: str) -> str:
-    return _SPACES.sub(" ", _DIGITS.sub("#", text)).strip().lower()
+    """Digits normalised ("Aanhangsel 3" ~ "Aanhangsel 4"), except in a footnote ("3 https://..."),
+    whose number is what tells one note from the next."""
+    spaced = _SPACES.sub(" ", text).strip().lower()
+    return spaced if _FOOTNOTE.match(spaced) else _DIGITS.sub("#", spaced)
 
 
 def is_page_number(text: str) -> bool:
@@ -68,3 +73,19 @@ def find_furniture(edges: list[EdgeLine], page_count: int) -> set[tuple[int, int
         if repeated or is_page_number(text) or is_colophon(text):
             found.add((edge.page, edge.key))
     return found
+
+
+def remove_by_order(pages: list[list[str]], top: int = 1, bottom: int = 4) -> tuple[list[list[str]], tuple[str, ...]]:
+    """Pages without furniture, for a format that has line order but no layout (Markdown).
+
+    The edges are the first `top` and last `bottom` non-blank lines of each page.
+    """
+    edges: list[EdgeLine] = []
+    for number, lines in enumerate(pages):
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        for i in {*filled[:top], *filled[-bottom:]} if filled else ():
+            edges.append(EdgeLine(page=number, key=i, text=lines[i]))
+    found = find_furniture(edges, page_count=len(pages))
+    kept = [[line for i, line in enumerate(lines) if (number, i) not in found] for number, lines in enumerate(pages)]
+    removed = dict.fromkeys(pages[n][i].strip() for n, i in sorted(found) if not is_page_number(pages[n][i]))
+    return kept, tuple(removed)

@@ -10,6 +10,7 @@ import logging
 import re
 
 from indexer.parsing.readers.base import join_pages
+from indexer.parsing.readers.furniture import remove_by_order
 
 logger = logging.getLogger(__name__)
 
@@ -19,24 +20,25 @@ _MAX_HEADING_LEVEL = 6
 _FOOTNOTE_REF = re.compile(r"\[(\d{1,4}) ?\](?!\()")
 
 
-def markdown_to_pages(markdown: str) -> list[str]:
-    """The plain text of each page; a document without page rules is one page."""
+def markdown_to_pages(markdown: str) -> list[list[str]]:
+    """The plain-text lines of each page; a document without page rules is one page."""
     pages: list[list[str]] = [[]]
     for line in markdown.split("\n"):
         if _is_page_rule(line):
             pages.append([])
         else:
             pages[-1].append(_plain_line(line))
-    texts = ["\n".join(lines) for lines in pages]
-    while len(texts) > 1 and not texts[-1].strip():  # the rule after the last page
-        texts.pop()
-    while len(texts) > 1 and not texts[0].strip():
-        texts.pop(0)
-    return texts
+    while len(pages) > 1 and not "".join(pages[-1]).strip():  # the rule after the last page
+        pages.pop()
+    while len(pages) > 1 and not "".join(pages[0]).strip():
+        pages.pop(0)
+    return pages
 
 
-def markdown_to_text(markdown: str) -> str:
-    return join_pages(markdown_to_pages(markdown))
+def read_markdown(markdown: str) -> tuple[str, int | None, tuple[str, ...]]:
+    """Text with "\\f" page lines and furniture removed, page count (None without rules), furniture."""
+    pages, furniture = remove_by_order(markdown_to_pages(markdown))
+    return join_pages(["\n".join(lines) for lines in pages]), (len(pages) if len(pages) > 1 else None), furniture
 
 
 def _is_page_rule(line: str) -> bool:

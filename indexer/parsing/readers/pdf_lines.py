@@ -96,7 +96,7 @@ def edge_lines(lines: list[PageLine], most: int = 5) -> tuple[list[int], list[in
 
 def _usual_pitch(ordered: list[PageLine]) -> float:
     gaps = sorted(a.bottom - b.bottom for a, b in pairwise(ordered) if a.bottom > b.bottom)
-    return gaps[len(gaps) // 2] if gaps else 0.0
+    return gaps[len(gaps) // 4] if gaps else 0.0  # lower quartile: a short page's few big gaps do not count
 
 
 def _block(order: list[int], lines: list[PageLine], pitch: float, most: int, *, downwards: bool) -> list[int]:
