@@ -52,3 +52,15 @@ class Settings(BaseSettings):
         "(starts in a fraction of a second, no torch), sentence-transformers otherwise. Indexing always uses "
         "sentence-transformers.",
     )
+    parse_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Seconds one document may take to parse (in its worker process); longer is refused.",
+    )
+    parse_memory_mb: int = Field(
+        default=3072,
+        ge=128,
+        le=1_048_576,
+        description="Address space, in MB, of the worker process that parses documents; more is refused.",
+    )

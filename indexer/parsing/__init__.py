@@ -8,9 +8,11 @@ cannot be read as text at all raises `ParseError`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.errors import ParseError
 from indexer.parsing.detection import detect_kind
@@ -18,6 +20,9 @@ from indexer.parsing.pipeline import parse_source
 from indexer.parsing.prose import approximate_tokens
 from indexer.parsing.source import read_source, source_from_text
 from indexer.units import ParsedDocument
+
+if TYPE_CHECKING:
+    from indexer.parsing.isolation import ParseLimits
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +88,37 @@ def parse_paths(
     *,
     passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
     length_function: Callable[[str], int] | None = None,
+    limits: ParseLimits | None = None,
 ) -> tuple[list[ParsedDocument], list[tuple[Path, str]]]:
-    """Parse files, and the documents of folders (sorted); failures are returned, not raised."""
+    """Parse files, and the documents of folders (sorted); failures are returned, not raised.
+
+    With `limits`, every file is parsed in one worker process under them
+    (`indexer.parsing.isolation`): a file that runs out of time or memory, or
+    crashes the parser, is a failure like any other and the run goes on;
+    `length_function` must then pickle (`isolation.length_function_for`).
+    Without, files are parsed in this process: for trusted files only.
+    """
+    files = _expand(paths)
     parsed: list[ParsedDocument] = []
     failures: list[tuple[Path, str]] = []
-    for path in _expand(paths):
-        try:
-            parsed.append(parse_document(path, passage_tokens=passage_tokens, length_function=length_function))
-        except ParseError as exc:
-            logger.error("%s", exc)
-            failures.append((path, str(exc)))
+    with contextlib.ExitStack() as stack:
+        if limits is None:
+
+            def parse(path: Path) -> ParsedDocument:
+                return parse_document(path, passage_tokens=passage_tokens, length_function=length_function)
+
+        else:
+            from indexer.parsing.isolation import ParseWorker
+
+            worker = stack.enter_context(ParseWorker(limits))
+
+            def parse(path: Path) -> ParsedDocument:
+                return worker.parse_file(path, passage_tokens=passage_tokens, length_function=length_function)
+
+        for path in files:
+            try:
+                parsed.append(parse(path))
+            except ParseError as exc:
+                logger.error("%s", exc)
+                failures.append((path, str(exc)))
     return parsed, failures

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.settings import Settings
+from vraagbaak.commands.parse import DOCUMENTS_HELP
 
 if TYPE_CHECKING:
     from indexer.builder import BuildReport
@@ -22,11 +23,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     group = commands.add_parser("index", help="build, update or describe the index")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     build = actions.add_parser("build", help="index documents from scratch (default: the seeds folder)")
-    build.add_argument("paths", nargs="*", type=Path, help="files or folders of .txt documents")
+    build.add_argument("paths", nargs="*", type=Path, help=DOCUMENTS_HELP)
     build.add_argument("--out", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
     build.set_defaults(handler=run_build)
     add = actions.add_parser("add", help="add or replace documents without re-embedding the rest")
-    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("paths", nargs="+", type=Path, help=DOCUMENTS_HELP)
     add.add_argument("--index", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
     add.set_defaults(handler=run_add)
     remove = actions.add_parser("remove", help="remove documents by id")
@@ -39,13 +40,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     info.set_defaults(handler=run_info)
 
 
-def _parse(paths: list[Path], encoder: Encoder) -> list[ParsedDocument]:
+def _parse(paths: list[Path], encoder: Encoder, settings: Settings) -> list[ParsedDocument]:
+    """Every file in the parse worker, passages measured by the encoder's tokenizer; bad files are skipped."""
     from indexer.errors import VraagbaakError
     from indexer.parsing import parse_paths
+    from indexer.parsing.isolation import ParseLimits, length_function_for
 
-    parsed, failures = parse_paths(paths, length_function=encoder.count_tokens)
+    limits = ParseLimits.from_settings(settings)
+    parsed, failures = parse_paths(paths, length_function=length_function_for(encoder), limits=limits)
     if not parsed:
-        reasons = "; ".join(reason for _, reason in failures) or "no .txt files found"
+        reasons = "; ".join(reason for _, reason in failures) or "no .pdf, .docx, .md or .txt files found"
         raise VraagbaakError(f"nothing to index in {', '.join(map(str, paths))}: {reasons}")
     return parsed
 
@@ -66,7 +70,7 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
 
     index_dir = args.out or settings.index_dir
     encoder = load_encoder(settings.model, settings.model_cache, batch_size=settings.encode_batch_size)
-    parsed = _parse(args.paths or [settings.seeds_dir], encoder)
+    parsed = _parse(args.paths or [settings.seeds_dir], encoder, settings)
     report = build_index(parsed, encoder, index_dir, show_progress=True)
     _summary("built", report, index_dir)
     return 0
@@ -80,7 +84,7 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
     index_dir = args.index or settings.index_dir
     model = read_index_manifest(index_dir).model.model_id if index_exists(index_dir) else settings.model
     encoder = load_encoder(model, settings.model_cache, batch_size=settings.encode_batch_size)
-    report = add_documents(_parse(args.paths, encoder), encoder, index_dir, show_progress=True)
+    report = add_documents(_parse(args.paths, encoder, settings), encoder, index_dir, show_progress=True)
     _summary("updated", report, index_dir)
     return 0
 
