@@ -17,7 +17,7 @@ _SAME_LINE_OVERLAP = 0.5  # of the smaller height: a raised "3" still overlaps i
 _COLUMN_GAP = 3.0  # in character heights; word spaces are well under one
 _BACKWARD = 1.0  # in character heights: a jump this far left starts a new line
 # PDFium marks a hyphen it thinks ends a line as U+FFFE (older builds: U+0002); it is a printed "-".
-_HYPHEN_MARKS = {"\ufffe": "-", "\x02": "-"}
+HYPHEN_MARKS = {"\ufffe": "-", "\x02": "-"}
 
 
 @dataclass
@@ -38,21 +38,30 @@ class _Open:
 
 
 def build_lines(chars: str, boxes: list[tuple[float, float, float, float] | None]) -> list[PageLine]:
-    """Lines from characters and their loose boxes (left, bottom, right, top; None: no geometry)."""
+    """Lines from characters and their loose boxes (left, bottom, right, top; None: no geometry).
+
+    Boxes are needed only for the first and last character of each word: a line may break
+    only between words, and the gap rules compare a word's start with the previous word's end.
+    """
     lines: list[PageLine] = []
     current: _Open | None = None
+    word_start = True
     for char, box in zip(chars, boxes, strict=True):
-        if char in "\r\n":
+        if char.isspace():
+            word_start = True
+            if char not in "\r\n" and current is not None:
+                current.chars.append(char)
             continue
-        char = _HYPHEN_MARKS.get(char, char)
-        if char != "\t" and (ord(char) < 32 or char in "\ufeff\uffff"):
+        starts_word, word_start = word_start, char in HYPHEN_MARKS  # "doorbre-" | "ken": a line may break there
+        char = HYPHEN_MARKS.get(char, char)
+        if ord(char) < 32 or char in "\ufeff\uffff":
             continue
         if box is None or box[3] - box[1] <= 0:
             if current is not None:
                 current.chars.append(char)
             continue
         left, bottom, right, top = box
-        if current is None or _starts_new_line(current, left, bottom, top):
+        if current is None or _starts_new_line(current, left, bottom, top, gap_rules=starts_word):
             if current is not None:
                 lines.append(_close(current))
             current = _Open([char], bottom, top, right)
@@ -65,12 +74,14 @@ def build_lines(chars: str, boxes: list[tuple[float, float, float, float] | None
     return [line for line in lines if line.text]
 
 
-def _starts_new_line(line: _Open, left: float, bottom: float, top: float) -> bool:
+def _starts_new_line(line: _Open, left: float, bottom: float, top: float, *, gap_rules: bool) -> bool:
     height = top - bottom
     band = line.top - line.bottom
     overlap = min(line.top, top) - max(line.bottom, bottom)
     if overlap < _SAME_LINE_OVERLAP * min(height, band):
         return True
+    if not gap_rules:
+        return False
     return left < line.right - _BACKWARD * height or left - line.right > _COLUMN_GAP * height
 
 
