@@ -130,10 +130,10 @@ def _continues(previous: str, following: str, width: int) -> bool:
     return len(previous.rstrip()) >= 0.6 * width
 
 
-def _resumes(paragraph: str, previous: str, following: str, width: int) -> bool:
+def _resumes(last: str, previous: str, following: str, width: int) -> bool:
     """A paragraph cut by a page or column break: an open sentence resumes in lower case, or
     after a full-width line ("van de Staat" | footnotes | "Israël inzake ...")."""
-    if paragraph.rstrip().endswith((".", "!", "?", ":")):
+    if last.rstrip().endswith((".", "!", "?", ":")):
         return False
     first = following.strip()[:1]
     full_line = len(previous.rstrip()) >= 0.85 * width and not _TABLE_ROW_END.search(previous)
@@ -153,27 +153,29 @@ def join_lines(lines: list[str], vocab: Vocabulary, width: int = 80) -> str:
     capital, a table row ending in a number) stay on a line of their own, so
     tables keep one row per line.
     """
+    # A paragraph is kept as its output lines and joined once at its end: rebuilding one string
+    # per input line copied the whole paragraph each time, quadratic in a paragraph without gaps.
+    # Every kept line has text, so the last one alone decides how the paragraph ends.
     paragraphs: list[str] = []
-    current: str | None = None
+    current: list[str] = []
     previous = ""
     gap = False
     for raw in lines:
         if not raw.strip():
-            gap = current is not None
+            gap = bool(current)
             continue
-        if current is not None and gap and not _resumes(current, previous, raw, width):
-            paragraphs.append(current)
-            current = None
-        if current is None:
-            current = raw.strip()
+        if current and gap and not _resumes(current[-1], previous, raw, width):
+            paragraphs.append("\n".join(current))
+            current = []
+        if not current:
+            current.append(raw.strip())
         elif _continues(previous, raw, width):
-            head, _, last = current.rpartition("\n")
-            joined = join_pair(last, raw, vocab)
-            current = f"{head}\n{joined}" if head else joined
+            current[-1] = join_pair(current[-1], raw, vocab)
         else:
-            current = f"{current.rstrip()}\n{raw.strip()}"
+            current[-1] = current[-1].rstrip()
+            current.append(raw.strip())
         previous, gap = raw, False
-    if current is not None:
-        paragraphs.append(current)
+    if current:
+        paragraphs.append("\n".join(current))
     text = "\n".join(repair_split_words(p, vocab) for p in paragraphs)
     return re.sub(r"[ \t]{2,}", " ", text).strip()

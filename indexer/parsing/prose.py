@@ -94,13 +94,22 @@ def _heading_at(lines: list[Line], pos: int, width: int) -> int:
     text = " ".join(group)
     if len(text) > _HEADING_MAX_CHARS or text.endswith(_TERMINAL) or not _reads_as_heading(text):
         return 0
-    following = next((line.stripped for line in lines[end:] if line.stripped), "")
+    following = _next_text(lines, end)
     if following[:1].islower() or len(group[-1]) >= width:  # a sentence cut by a page break
         return 0
     followed_by_gap = end >= len(lines) or not lines[end].stripped or lines[end].page_break
     if not followed_by_gap and (len(group[-1]) >= 0.8 * width or not following[:1].isupper()):
         return 0
     return end - pos
+
+
+def _next_text(lines: list[Line], start: int) -> str:
+    """The first line with text at or after `start`, walked by index: slicing off the rest of the
+    document for every heading candidate made long documents quadratic."""
+    for pos in range(start, len(lines)):
+        if text := lines[pos].stripped:
+            return text
+    return ""
 
 
 def _reads_as_heading(text: str) -> bool:
