@@ -186,19 +186,29 @@ class UnitResponse(BaseModel):
 DOC_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$"
 
 
+DOC_ID_DESCRIPTION = "Letters, digits, '_', '.', '-'; 1 to 100 characters, not starting with '.' or '-'."
+
+UPLOAD_TYPES: dict[str, str] = {
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "text/markdown": ".md",
+    "text/plain": ".txt",
+    "application/octet-stream": "",  # the format is told from the content
+}
+"""Content-Types a file upload may have, with the suffix its original is kept under."""
+
+
+def no_parent(value: str) -> str:
+    if ".." in value:
+        raise ValueError("must not contain '..'")
+    return value
+
+
 class DocumentUpload(_Strict):
-    doc_id: str = Field(
-        pattern=DOC_ID_PATTERN,
-        description="Letters, digits, '_', '.', '-'; 1 to 100 characters, not starting with '.' or '-'.",
-    )
+    doc_id: str = Field(pattern=DOC_ID_PATTERN, description=DOC_ID_DESCRIPTION)
     text: str = Field(min_length=1, description="The document as plain UTF-8 text.")
 
-    @field_validator("doc_id")
-    @classmethod
-    def _no_parent(cls, value: str) -> str:
-        if ".." in value:
-            raise ValueError("must not contain '..'")
-        return value
+    _no_parent = field_validator("doc_id")(no_parent)
 
 
 class UpdateResponse(BaseModel):

@@ -20,15 +20,36 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException
 
 from indexer.builder import add_documents, remove_documents
+from indexer.embedding import Encoder
 from indexer.errors import ParseError
-from indexer.parsing import parse_text
+from indexer.parsing import DOCUMENT_SUFFIXES
+from indexer.parsing.isolation import LengthFunction, ParseLimits, ParseWorker, length_function_for
+from indexer.parsing.readers import Format, sniff_format
 from indexer.retrieval import Retriever, open_retriever
 from indexer.store import read_index_manifest
+from indexer.units import ParsedDocument
 from service.metrics import Metrics
 from service.schemas import ReloadResponse, UpdateResponse
 from service.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+
+_SUFFIXES = {Format.PDF: ".pdf", Format.DOCX: ".docx", Format.MARKDOWN: ".md", Format.TEXT: ".txt"}
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def sniffed_suffix(raw: bytes) -> str:
+    """The file suffix for an upload of unnamed type, from its content; the worker checks the rest.
+
+    A zip can only be a Word document (anything else fails to parse), so its
+    directory is not read here, in the serving process.
+    """
+    if raw.startswith(_ZIP_MAGICS):
+        return ".docx"
+    try:
+        return _SUFFIXES[sniff_format(raw, "")]
+    except ParseError:
+        return ""  # the worker refuses it with the same message
 
 
 class IndexUpdater:
@@ -36,7 +57,11 @@ class IndexUpdater:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # index writes only: parsing happens before it is taken
+        self._parser_lock = threading.Lock()
+        self.parser: ParseWorker | None = None
+        """The worker that parses uploads under the settings' limits; started by the first upload."""
+        self._counter: tuple[Encoder, LengthFunction] | None = None
 
     @property
     def settings(self) -> ServiceSettings:
@@ -58,32 +83,80 @@ class IndexUpdater:
             len(retriever.content.units),
         )
 
-    def document_path(self, doc_id: str) -> Path:
+    def document_path(self, doc_id: str, suffix: str = ".txt") -> Path:
         """Where an upload is kept; refuses any id that would land outside the data directory."""
         folder = (self.settings.data_dir / "documents").resolve()
-        path = (folder / f"{doc_id}.txt").resolve()
+        path = (folder / f"{doc_id}{suffix}").resolve()
         if path.parent != folder:
             raise HTTPException(status_code=422, detail=f"doc_id: {doc_id!r} is not a plain file name")
         return path
 
     def add(self, retriever: Retriever, doc_id: str, text: str) -> UpdateResponse:
+        """Uploaded text (the JSON route): parsed in the worker, kept as `<doc_id>.txt`."""
         started = time.perf_counter()
         path = self.document_path(doc_id)
-        parsed = parse_text(text, doc_id, str(path), length_function=retriever.encoder.count_tokens)
+        count = self._length_function(retriever.encoder)
+        parsed = self._worker().parse_text(text, doc_id, str(path), length_function=count)
         if not parsed.units:
             raise ParseError(f"found no questions, answers or passages in the text of {doc_id!r}")
+        return self._write(retriever, parsed, text.encode("utf-8"), path, started)
+
+    def add_file(self, retriever: Retriever, doc_id: str, raw: bytes, suffix: str = "") -> UpdateResponse:
+        """An uploaded file's bytes: parsed in the worker, kept as `<doc_id><suffix>`.
+
+        `suffix` follows the declared Content-Type; empty means: tell from the
+        content. Messages name the upload as `<doc_id><suffix>`, never a path
+        on the server.
+        """
+        started = time.perf_counter()
+        suffix = suffix or sniffed_suffix(raw)
+        name = f"{doc_id}{suffix}"
+        path = self.document_path(doc_id, suffix or ".bin")
+        count = self._length_function(retriever.encoder)
+        parsed = self._worker().parse_bytes(raw, doc_id, name, length_function=count)
+        if not parsed.units:
+            raise ParseError(f"{name}: found no questions, answers or passages")
+        document = parsed.document.model_copy(update={"source_path": str(path)})
+        return self._write(retriever, parsed.model_copy(update={"document": document}), raw, path, started)
+
+    def close(self) -> None:
+        """Stop the parse worker, if one was started."""
+        with self._parser_lock:
+            if self.parser is not None:
+                self.parser.close()
+                self.parser = None
+
+    def _worker(self) -> ParseWorker:
+        with self._parser_lock:
+            if self.parser is None:
+                self.parser = ParseWorker(ParseLimits.from_settings(self.settings))
+            return self.parser
+
+    def _length_function(self, encoder: Encoder) -> LengthFunction:
+        """The encoder's token counter in a form the worker can rebuild; worked out once per encoder."""
+        with self._parser_lock:
+            if self._counter is None or self._counter[0] is not encoder:
+                self._counter = (encoder, length_function_for(encoder, self.settings.model_cache))
+            return self._counter[1]
+
+    def _write(
+        self, retriever: Retriever, parsed: ParsedDocument, raw: bytes, path: Path, started: float
+    ) -> UpdateResponse:
+        """Under the lock: the new index generation, the original kept beside it, the swap."""
+        doc_id = parsed.document.doc_id
         with self._lock:
             current: Retriever = self.app.state.retriever or retriever
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=f".{doc_id}.", suffix=".tmp", dir=path.parent)
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    out.write(text)
+                with os.fdopen(handle, "wb") as out:
+                    out.write(raw)
                 report = add_documents([parsed], current.encoder, self.settings.index_dir)
                 os.replace(temporary, path)
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary)
+            self._remove_originals(doc_id, keep=path)
             status = "added" if report.added else "replaced" if report.replaced else "unchanged"
             if status != "unchanged":
                 self._swap(Retriever.load(self.settings.index_dir, current.encoder, current.fusion))
@@ -99,6 +172,14 @@ class IndexUpdater:
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
+    def _remove_originals(self, doc_id: str, keep: Path | None = None) -> None:
+        """The kept originals of `doc_id` in any format but `keep` (a PDF replaced by a DOCX, a removal)."""
+        for suffix in (*DOCUMENT_SUFFIXES, ".bin"):
+            with contextlib.suppress(HTTPException, FileNotFoundError):
+                path = self.document_path(doc_id, suffix)
+                if path != keep:
+                    path.unlink()
+
     def remove(self, retriever: Retriever, doc_id: str) -> UpdateResponse:
         started = time.perf_counter()
         with self._lock:
@@ -110,8 +191,7 @@ class IndexUpdater:
             remove_documents([doc_id], self.settings.index_dir)
             self._swap(Retriever.load(self.settings.index_dir, current.encoder, current.fusion))
             self.metrics.count_update("removed")
-            with contextlib.suppress(HTTPException, FileNotFoundError):
-                self.document_path(doc_id).unlink()
+            self._remove_originals(doc_id)
             serving: Retriever = self.app.state.retriever
         return UpdateResponse(
             doc_id=doc_id,

@@ -165,11 +165,12 @@ def run_job(job: ParseJob) -> ParsedDocument:
 JobRunner = Callable[[ParseJob], ParsedDocument]
 
 
-def _limit_memory(memory_mb: int) -> None:
+def _limit_memory(memory_mb: int | None) -> None:
+    """Cap this process's address space (soft limit) at `memory_mb`, or lift the cap again (None)."""
     import resource
 
-    limit = memory_mb * 1024 * 1024
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = hard if memory_mb is None else memory_mb * 1024 * 1024
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
@@ -200,31 +201,36 @@ class _LogCapture(logging.Handler):
 
 def _serve(conn: Connection, memory_mb: int, runner: JobRunner, log_level: int = logging.WARNING) -> None:
     """The worker's main loop: parse jobs until told to stop; exit after running out of memory."""
-    import indexer.parsing  # noqa: F401  -- imported before the limit, once per worker
+    import indexer.parsing  # noqa: F401  -- once per worker, outside the memory cap
 
     capture = _LogCapture()
     logging.basicConfig(level=log_level, handlers=[capture], force=True)
-    _limit_memory(memory_mb)
     _reply(conn, status="ready")
     while True:
         try:
-            job = conn.recv()
+            job = conn.recv()  # unpickling may import what the job's length function needs: before the cap
         except (EOFError, OSError):
             return
         if job is None:
             return
         out_of_memory = False
+        _limit_memory(memory_mb)
         try:
             payload = runner(job).model_dump_json().encode("utf-8")
         except ParseError as error:
-            _reply(conn, status="refused", message=str(error), logs=capture.take())
-            continue
+            if isinstance(error.__cause__, MemoryError):  # a reader's "too large": the cap, said as such
+                out_of_memory = True
+            else:
+                _reply(conn, status="refused", message=str(error), logs=capture.take())
+                continue
         except MemoryError:
             out_of_memory = True  # replied below, once the exception has let go of what it held
         except Exception as error:  # a parser bug on odd input refuses that file, not the run
             error_text = f"{type(error).__name__}: {error}"
             _reply(conn, status="failed", error=error_text, trace=traceback.format_exc(), logs=capture.take())
             continue
+        finally:
+            _limit_memory(None)  # the cap is per document: what the next job imports is outside it
         if out_of_memory:
             _reply(conn, status="memory")
             return  # a fresh worker for the next file: the heap may be in pieces
