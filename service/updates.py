@@ -5,6 +5,11 @@ Each change writes a new index generation (`indexer.builder`), loads a new
 in one assignment. Requests that already hold the old retriever finish on
 it; new requests get the new one. A lock keeps this process's changes in
 order; the index's own writer lock keeps other processes out.
+
+Uploads are parsed first, in a worker process under the parse time and
+memory limits (`indexer.parsing.isolation`), and only then is the lock
+taken to write: a slow or hostile file holds up no other change, and one
+the worker refuses leaves the serving index as it was.
 """
 
 from __future__ import annotations
@@ -38,18 +43,15 @@ _SUFFIXES = {Format.PDF: ".pdf", Format.DOCX: ".docx", Format.MARKDOWN: ".md", F
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def sniffed_suffix(raw: bytes) -> str:
-    """The file suffix for an upload of unnamed type, from its content; the worker checks the rest.
+def sniffed_suffix(raw: bytes, name: str) -> str:
+    """The file suffix for an upload of unnamed type, from its first bytes; the worker reads the rest.
 
     A zip can only be a Word document (anything else fails to parse), so its
     directory is not read here, in the serving process.
     """
     if raw.startswith(_ZIP_MAGICS):
         return ".docx"
-    try:
-        return _SUFFIXES[sniff_format(raw, "")]
-    except ParseError:
-        return ""  # the worker refuses it with the same message
+    return _SUFFIXES[sniff_format(raw, name)]  # magic bytes and a bounded look at the head: cheap
 
 
 class IndexUpdater:
@@ -109,9 +111,10 @@ class IndexUpdater:
         on the server.
         """
         started = time.perf_counter()
-        suffix = suffix or sniffed_suffix(raw)
+        path = self.document_path(doc_id, ".txt")  # refuses an unsafe id before anything else
+        suffix = suffix or sniffed_suffix(raw, doc_id)
         name = f"{doc_id}{suffix}"
-        path = self.document_path(doc_id, suffix or ".bin")
+        path = self.document_path(doc_id, suffix)
         count = self._length_function(retriever.encoder)
         parsed = self._worker().parse_bytes(raw, doc_id, name, length_function=count)
         if not parsed.units:
@@ -174,7 +177,7 @@ class IndexUpdater:
 
     def _remove_originals(self, doc_id: str, keep: Path | None = None) -> None:
         """The kept originals of `doc_id` in any format but `keep` (a PDF replaced by a DOCX, a removal)."""
-        for suffix in (*DOCUMENT_SUFFIXES, ".bin"):
+        for suffix in DOCUMENT_SUFFIXES:
             with contextlib.suppress(HTTPException, FileNotFoundError):
                 path = self.document_path(doc_id, suffix)
                 if path != keep:

@@ -174,6 +174,12 @@ def test_a_file_upload_needs_a_safe_doc_id(admin: TestClient, tmp_path: Path) ->
         (b"PK\x03\x04kapot", DOCX, "kapot.docx: a corrupt or truncated zip archive (File is not a zip file)"),
         (b"\x00\x01\x02", "text/plain", "kapot.txt: looks like a binary file (NUL bytes); expected UTF-8 text"),
         (b"   \n\n", "text/markdown", "kapot.md: file is empty"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+            "application/octet-stream",
+            "kapot: a password-protected Office file or a legacy Word 97-2003 .doc; "
+            "remove the password or save it as .docx",
+        ),
     ],
 )
 def test_a_file_that_cannot_be_parsed_is_422_naming_the_upload(
@@ -244,3 +250,14 @@ def test_searches_and_deletes_go_on_while_an_upload_is_parsed(admin: TestClient)
     thread.join(timeout=30)
     assert results["upload"].status_code == 201
     assert _documents(admin) == {ENERGY, "traag"}
+
+
+def test_json_uploads_parse_in_the_worker_and_it_stops_with_the_app(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(api_key=API_KEY)
+    for round_ in range(2):
+        text = "\n".join(NOTE) + f"\nRonde {round_}.\n"
+        assert client.post("/v1/documents", json={"doc_id": "zon", "text": text}, headers=KEY).status_code == 201
+    updater = client.app.state.updater  # type: ignore[attr-defined]
+    assert updater.parser is not None and updater.parser.starts == 1
+    client.__exit__(None, None, None)
+    assert updater.parser is None

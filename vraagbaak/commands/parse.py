@@ -23,7 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_parse)
 
 
-# The summary table, one entry per column: heading, alignment ("<" or ">"), value. Widths follow the content.
+# The summary table, one entry per column: heading, alignment ("<" or ">"), value. Widths follow the
+# content up to MAX_WIDTH; a longer cell pushes only its own row.
+MAX_WIDTH = 40
 COLUMNS: list[tuple[str, str, Callable[[ParsedDocument], object]]] = [
     ("document", "<", lambda item: item.document.doc_id),
     ("kind", "<", lambda item: item.document.kind.value),
@@ -35,7 +37,7 @@ COLUMNS: list[tuple[str, str, Callable[[ParsedDocument], object]]] = [
 def print_summary(parsed: list[ParsedDocument]) -> None:
     rows = [[str(value(item)) for _, _, value in COLUMNS] for item in parsed]
     headings = [heading for heading, _, _ in COLUMNS]
-    widths = [max(len(cell) for cell in column) for column in zip(headings, *rows, strict=True)]
+    widths = [min(MAX_WIDTH, max(len(cell) for cell in column)) for column in zip(headings, *rows, strict=True)]
 
     def line(cells: list[str]) -> str:
         return "  ".join(
