@@ -211,6 +211,14 @@ def test_docx_broken_or_hostile_xml_is_a_parse_error() -> None:
         assert "corrupt Word document" in parse_error(zip_bytes(parts), "diep.docx")
     parts["word/document.xml"] = b"<w:document><w:body><w:p>"
     assert "corrupt Word document" in parse_error(zip_bytes(parts), "afgebroken.docx")
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    parts["word/document.xml"] = (
+        f'<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY l0 "lol">{laughs}]>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>&l9;</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
+    with time_limit(20):
+        assert "corrupt Word document" in parse_error(zip_bytes(parts), "lachen.docx")  # a billion laughs
 
 
 def test_docx_encrypted_zip_member_is_refused() -> None:
