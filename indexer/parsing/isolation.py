@@ -203,6 +203,8 @@ def _serve(conn: Connection, memory_mb: int, runner: JobRunner, log_level: int =
     """The worker's main loop: parse jobs until told to stop; exit after running out of memory."""
     import indexer.parsing  # noqa: F401  -- once per worker, outside the memory cap
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this worker
+
     capture = _LogCapture()
     logging.basicConfig(level=log_level, handlers=[capture], force=True)
     _reply(conn, status="ready")
