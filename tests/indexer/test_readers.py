@@ -183,6 +183,35 @@ def test_docx_paragraphs_and_table_rows_in_body_order() -> None:
     assert extracted.text == "Vraag 1\nKlopt het bericht?\n\ncel 00 | cel 01\ncel 10 | cel 11\nAntwoord 1\nJa."
 
 
+def test_docx_footnotes_follow_the_body_numbered_as_cited() -> None:
+    import docx
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    namespace = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    paragraph = document.add_paragraph("Klopt het bericht?")
+    paragraph._p.append(parse_xml(f'<w:r {namespace}><w:footnoteReference w:id="7"/></w:r>'))
+    paragraph.add_run(" En dit?")
+    paragraph._p.append(parse_xml(f'<w:r {namespace}><w:footnoteReference w:id="3"/></w:r>'))
+    notes = (
+        f"<w:footnotes {namespace}>"
+        '<w:footnote w:id="-1" w:type="separator"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:id="3"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t> Kamerstuk 36 180, nr. 2</w:t></w:r></w:p>'
+        "</w:footnote>"
+        '<w:footnote w:id="7"><w:p><w:r><w:t>NOS, 1 mei 2024</w:t></w:r></w:p></w:footnote>'
+        "</w:footnotes>"
+    ).encode()
+    part = Part(PackURI("/word/footnotes.xml"), CONTENT_TYPE.WML_FOOTNOTES, notes, document.part.package)
+    document.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
+    out = io.BytesIO()
+    document.save(out)
+    text = read_bytes(out.getvalue(), "noten.docx").text
+    assert text == "Klopt het bericht?1 En dit?2\n\n1 NOS, 1 mei 2024\n2 Kamerstuk 36 180, nr. 2"
+
+
 def test_docx_zip_limits_are_checked_before_inflating(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = make_docx()
     monkeypatch.setattr(docx_reader, "MAX_MEMBER_BYTES", 1000)

@@ -221,6 +221,25 @@ def test_running_header_footer_and_page_numbers_go_but_footnotes_stay() -> None:
     assert extracted.furniture == ("Vertrouwelijk concept", "Eindrapport Vraagbaak, versie 2 - 12 maart 2024")
 
 
+def test_numbered_content_at_the_top_of_pages_is_not_a_running_header() -> None:
+    pages = [
+        page_content(
+            [
+                (72, 800, f"Vraag {k}"),
+                (72, 786, "Klopt het bericht?"),
+                (72, 772, f"Antwoord {k}"),
+                (72, 758, "Ja."),
+                (72, 40, f"Kamerbrief over het bericht, bladzijde {page} van 3"),
+            ]
+        )
+        for page, k in ((1, 3), (2, 7), (3, 12))
+    ]
+    extracted = read_bytes(build_pdf(pages), "vragen.pdf")
+    assert [page.split("\n")[0] for page in extracted.text.split("\n\f\n")] == ["Vraag 3", "Vraag 7", "Vraag 12"]
+    assert "bladzijde" not in extracted.text
+    assert extracted.furniture == ("Kamerbrief over het bericht, bladzijde 1 van 3",)
+
+
 # --- hostile PDFs ----------------------------------------------------------------------------
 
 

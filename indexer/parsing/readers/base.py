@@ -20,9 +20,10 @@ class Format(StrEnum):
 class Extracted:
     """Plain UTF-8 text with "\\n" line ends; PDF and Markdown pages are separated by a "\\f" line.
 
-    `furniture` keeps the running header/footer lines the PDF reader removed (each distinct line
-    once, in page order), because a footer such as "Tweede Kamer, vergaderjaar 2023–2024, 36 180,
-    nr. 164" is still the best place to read a kamerstuk number from.
+    `furniture` keeps the running header/footer lines a reader removed (the first of each,
+    digits aside, in page order; no bare page numbers), because a footer such as "Tweede
+    Kamer, vergaderjaar 2023–2024, 36 180, nr. 164" is still the best place to read a
+    kamerstuk number from.
     """
 
     text: str

@@ -18,7 +18,7 @@ from typing import Any
 
 from indexer.errors import ParseError
 from indexer.parsing.readers.base import Extracted, Format, join_pages
-from indexer.parsing.readers.furniture import EdgeLine, find_furniture, is_page_number
+from indexer.parsing.readers.furniture import EdgeLine, distinct_lines, find_furniture
 from indexer.parsing.readers.pdf_guard import check_pdf_bytes
 from indexer.parsing.readers.pdf_lines import HYPHEN_MARKS, PageLine, build_lines, edge_lines
 
@@ -61,9 +61,9 @@ def read_pdf(raw: bytes, name: str) -> Extracted:
         "\n".join(line.text for i, line in enumerate(lines) if (number, i) not in furniture)
         for number, lines in enumerate(pages)
     ]
-    removed = dict.fromkeys(pages[n][i].text for n, i in sorted(furniture) if not is_page_number(pages[n][i].text))
+    removed = distinct_lines(pages[n][i].text for n, i in sorted(furniture))
     logger.debug("%s: %d pages, %d furniture lines removed", name, len(pages), len(furniture))
-    return Extracted(text=join_pages(texts), format=Format.PDF, page_count=len(pages), furniture=tuple(removed))
+    return Extracted(text=join_pages(texts), format=Format.PDF, page_count=len(pages), furniture=removed)
 
 
 def _load_error(exc: Exception, name: str) -> ParseError:

@@ -93,8 +93,8 @@ def edge_lines(lines: list[PageLine], most: int = 5) -> tuple[list[int], list[in
     """Indices of the lines nearest the top and the bottom edge, at most `most` each.
 
     Only lines set apart from the body count: the block ends at the first vertical gap
-    wider than twice the page's usual line pitch, so a page full of text gives just its
-    outermost line at each edge.
+    wider than twice the page's usual line pitch and must be smaller than what lies beyond
+    it, so a page full of text, or a short one, gives just its outermost line at each edge.
     """
     if not lines:
         return [], []
@@ -111,10 +111,10 @@ def _usual_pitch(ordered: list[PageLine]) -> float:
 
 
 def _block(order: list[int], lines: list[PageLine], pitch: float, most: int, *, downwards: bool) -> list[int]:
-    """The first lines of `order` up to a wide gap; without such a gap only the edge line."""
+    """The first lines of `order` up to a wide gap, if fewer than the lines beyond it; else the edge line."""
     for size in range(1, min(most, len(order) - 1) + 1):
         outer, inner = lines[order[size - 1]], lines[order[size]]
         gap = outer.bottom - inner.bottom if downwards else inner.bottom - outer.bottom
         if pitch and gap > 2 * pitch:
-            return order[:size]
+            return order[:size] if size < len(order) - size else order[:1]
     return order[:1]
