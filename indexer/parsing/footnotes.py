@@ -19,7 +19,7 @@ from indexer.parsing.markers import MarkerCursor, find_marker
 
 logger = logging.getLogger(__name__)
 
-_ENDNOTE = re.compile(r"^\s*(\d{1,3})\.\s+(.*?)\s*↩\ufe0e?\ufe0f?\s*$")
+_ENDNOTE_NUMBER = re.compile(r"\s*(\d{1,3})\.\s+")
 _PAGE_NOTE = re.compile(r"^\s*(\d{1,3})(?!\d)\s*(\S.*)$")
 _NOTE_TERMINATED = re.compile(r"[.)’”\"]\s*$")
 _QUESTION_REACH = 6
@@ -42,12 +42,24 @@ def extract_endnotes(lines: list[Line]) -> Footnotes:
     notes: dict[int, str] = {}
     kept: list[Line] = []
     for line in lines:
-        m = _ENDNOTE.match(line.text)
-        if m and "↩" in line.text:
-            notes[int(m.group(1))] = m.group(2).strip()
+        if note := _endnote(line.text):
+            notes[note[0]] = note[1]
         else:
             kept.append(line)
     return Footnotes(notes=notes, lines=kept)
+
+
+def _endnote(text: str) -> tuple[int, str] | None:
+    """(number, text) of an end-list line "N. text↩︎" (the arrow may carry a variation selector).
+
+    Read from the end rather than with one regex: `(.*?)\\s*↩` retries the whole run of
+    spaces at every space of it, quadratic in a long run.
+    """
+    if "↩" not in text or not (m := _ENDNOTE_NUMBER.match(text)):
+        return None
+    body = text[m.end() :].rstrip()
+    body = body.removesuffix("\ufe0f").removesuffix("\ufe0e")
+    return (int(m.group(1)), body[:-1].strip()) if body.endswith("↩") else None
 
 
 class _PageNoteScanner:
@@ -57,7 +69,9 @@ class _PageNoteScanner:
         self.lines = lines
         self.cursor = MarkerCursor()
         self.next_note = 1
-        self.notes: dict[int, str] = {}
+        # A note's lines, joined once at the end: a note that runs on for many lines (nothing ends
+        # it until a blank line or a page break) was quadratic when its text was rebuilt per line.
+        self.note_lines: dict[int, list[str]] = {}
         self.kept: list[Line] = []
         self.block_starts: list[int] = []
         self.current: int | None = None
@@ -65,6 +79,7 @@ class _PageNoteScanner:
         self.acronym: set[int] = set()
         self.next_question = 1  # numbered questions share the "N text" shape of notes
         self._since_note = 0  # position in `kept` after the last note line
+        self._acronym_scanned: dict[int, int] = {}  # number -> end of the `kept` lines it is not glued in
 
     def _asks(self, pos: int) -> bool:
         """A numbered question ("7 Wat voor …?"), which is never a footnote."""
@@ -97,7 +112,7 @@ class _PageNoteScanner:
         # Inside a block the question check is skipped (the text resuming after the block can end
         # in "?": " afgebouwd?"), and the next note may precede its marker: multi-column pages
         # put some notes ahead of the text citing them.
-        cited = number in self.cursor.seen or self._acronym_marker(number)
+        cited = self.cursor.has_seen(number) or self._acronym_marker(number)
         if not cited and not (in_block and number == self.next_note and not self._asks(pos)):
             return None
         return number, m.group(2).strip()
@@ -112,10 +127,15 @@ class _PageNoteScanner:
     def _acronym_marker(self, number: int) -> bool:
         """Marker glued to capitals ("VS14") in the text since the previous note: accepted only now,
         with the note itself in sight."""
-        if number != self.cursor.expected and number not in self.cursor.skipped:
+        if number != self.cursor.expected and not self.cursor.was_skipped(number):
             return False
-        region = self.kept[self._since_note :]
-        if not any(find_marker(line.text, number, acronym=True, strict=True) for line in region):
+        # Lines already searched for this number are not searched again: every candidate note line
+        # re-reading all text since the last note was quadratic in a document without notes.
+        start = max(self._since_note, self._acronym_scanned.get(number, 0))
+        if not any(
+            find_marker(self.kept[pos].text, number, acronym=True, strict=True) for pos in range(start, len(self.kept))
+        ):
+            self._acronym_scanned[number] = len(self.kept)
             return False
         self.cursor.accept(number)
         self.acronym.add(number)
@@ -124,9 +144,13 @@ class _PageNoteScanner:
     def _continues_note(self, line: Line) -> bool:
         if self.current is None or line.text.startswith(" "):
             return False
-        text = self.notes[self.current]
+        last = self.note_lines[self.current][-1]  # the note's text ends as its last line does
         first = line.stripped[:1]
-        return not _NOTE_TERMINATED.search(text) or first.islower() or first == "("
+        return not _NOTE_TERMINATED.search(last) or first.islower() or first == "("
+
+    @property
+    def notes(self) -> dict[int, str]:
+        return {number: " ".join(parts) for number, parts in self.note_lines.items()}
 
     def feed(self, pos: int) -> None:
         line = self.lines[pos]
@@ -144,12 +168,12 @@ class _PageNoteScanner:
             number, text = start
             if self.current is None:
                 self.block_starts.append(line.index)
-            self.notes[number] = text
+            self.note_lines[number] = [text]
             self.current, self.next_note = number, number + 1
             self._since_note = len(self.kept)
         elif self._continues_note(line):
             assert self.current is not None
-            self.notes[self.current] = f"{self.notes[self.current]} {line.stripped}".strip()
+            self.note_lines[self.current].append(line.stripped)
         else:
             self.current = None
             self.cursor.mark(line.text)
@@ -171,9 +195,10 @@ def extract_page_notes(lines: list[Line]) -> Footnotes:
     for pos in range(len(lines)):
         scanner.feed(pos)
     seen = set(scanner.cursor.seen)
-    lost = [n for n in range(1, max(scanner.notes, default=0)) if n not in scanner.notes and n in seen]
+    notes = scanner.notes
+    lost = [n for n in range(1, max(notes, default=0)) if n not in notes and n in seen]
     return Footnotes(
-        notes=scanner.notes,
+        notes=notes,
         lines=scanner.kept,
         block_starts=scanner.block_starts,
         warnings=[f"footnote(s) {', '.join(map(str, lost))} cited but their text is missing"] if lost else [],

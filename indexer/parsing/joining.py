@@ -23,7 +23,6 @@ from itertools import pairwise
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _CONJUNCTIONS = frozenset({"en", "of", "noch", "tot", "als", "dan", "en/of"})
-_TABLE_ROW_END = re.compile(r"\d[\d.,]*\s*%?\s*$")
 _SPLIT_IN_LINE = re.compile(r"\b([^\W\d_]{2,}) {1,3}([^\W\d_]{2,})\b")
 _MIN_JOINED = 7
 
@@ -118,6 +117,23 @@ def repair_split_words(text: str, vocab: Vocabulary) -> str:
     return _SPLIT_IN_LINE.sub(close, text)
 
 
+def _ends_in_number(text: str) -> bool:
+    """A table row's end: a number ("1.234,5"), perhaps a "%", then only whitespace.
+
+    Read from the end: the regex `\\d[\\d.,]*\\s*%?\\s*$` retries every digit and space of
+    a line that fails it, quadratic in a long run of them.
+    """
+    head = text.rstrip()
+    if head.endswith("%"):
+        head = head[:-1].rstrip()
+    for char in reversed(head):
+        if char.isdecimal():  # \d is Unicode category Nd, as isdecimal
+            return True
+        if char not in ".,":
+            return False
+    return False
+
+
 def _continues(previous: str, following: str, width: int) -> bool:
     """Whether `following` continues the paragraph line `previous` or starts a new line."""
     first = following.strip()[:1]
@@ -125,7 +141,7 @@ def _continues(previous: str, following: str, width: int) -> bool:
         return False
     if first.islower() or previous.rstrip().endswith(("-", ",")):
         return True
-    if _TABLE_ROW_END.search(previous) and not previous.rstrip().endswith("."):
+    if _ends_in_number(previous) and not previous.rstrip().endswith("."):
         return False
     return len(previous.rstrip()) >= 0.6 * width
 
@@ -136,7 +152,7 @@ def _resumes(last: str, previous: str, following: str, width: int) -> bool:
     if last.rstrip().endswith((".", "!", "?", ":")):
         return False
     first = following.strip()[:1]
-    full_line = len(previous.rstrip()) >= 0.85 * width and not _TABLE_ROW_END.search(previous)
+    full_line = len(previous.rstrip()) >= 0.85 * width and not _ends_in_number(previous)
     return first.islower() or (first.isalpha() and full_line)
 
 

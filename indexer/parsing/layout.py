@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -104,8 +105,10 @@ def assign_pages(layout: Layout, page_ends: list[int], raw_line_count: int) -> d
     ends = sorted(set(page_ends) | set(layout.footer_pages))
     pages: dict[int, int] = {}
     for footer, page in layout.footer_pages.items():
-        previous_end = max((e for e in ends if e < footer), default=-1)
-        next_end = min((e for e in ends if e > footer), default=raw_line_count)
+        # every footer is one of `ends`: its neighbours there are the nearest ends before and after
+        at = bisect_left(ends, footer)
+        previous_end = ends[at - 1] if at > 0 else -1
+        next_end = ends[at + 1] if at + 1 < len(ends) else raw_line_count
         for index in range(max(previous_end + 1, footer - span), footer):
             pages[index] = page
         for index in range(footer + 1, min(next_end, footer + span)):

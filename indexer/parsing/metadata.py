@@ -39,8 +39,18 @@ class Metadata:
     date: date | None = None
 
 
+def _ends_in_page_of(text: str) -> bool:
+    """Ends in "k/N", then only whitespace. Read from the end: the regex `\\d+/\\d+\\s*$`
+    retries every digit of a long run of digits, quadratic in the run."""
+    head = text.rstrip()
+    end = len(head)
+    while end and head[end - 1].isdecimal():  # the regex's \d: Unicode category Nd, as isdecimal
+        end -= 1
+    return end < len(head) and end >= 2 and head[end - 1] == "/" and head[end - 2].isdecimal()
+
+
 def _furniture(lines: list[str]) -> list[str]:
-    return [t for t in lines if "vergaderjaar" in t or re.search(r"\d+/\d+\s*$", t)]
+    return [t for t in lines if "vergaderjaar" in t or _ends_in_page_of(t)]
 
 
 def find_kamerstuk(lines: list[str]) -> tuple[str | None, str | None]:

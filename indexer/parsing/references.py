@@ -21,9 +21,9 @@ def _numbers(spec: str) -> list[int]:
 
 def find_references(text: str, known: Collection[int], own: int | None = None) -> list[int]:
     """Question numbers `text` points to that exist in the document, in order, without `own`."""
-    found: list[int] = []
+    found: dict[int, None] = {}  # ordered and deduplicated without a scan per number
     for m in _REFERENCE.finditer(text):
         for number in _numbers(m.group(1)):
-            if number in known and number != own and number not in found:
-                found.append(number)
-    return found
+            if number in known and number != own:
+                found.setdefault(number)
+    return list(found)
