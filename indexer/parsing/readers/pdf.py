@@ -20,7 +20,7 @@ from indexer.errors import ParseError
 from indexer.parsing.readers.base import Extracted, Format, join_pages
 from indexer.parsing.readers.furniture import EdgeLine, distinct_lines, find_furniture
 from indexer.parsing.readers.pdf_guard import check_pdf_bytes
-from indexer.parsing.readers.pdf_lines import HYPHEN_MARKS, PageLine, build_lines, edge_lines
+from indexer.parsing.readers.pdf_lines import Box, PageLine, build_lines, edge_lines, word_edges
 
 logger = logging.getLogger(__name__)
 
@@ -118,30 +118,19 @@ def _page_lines(document: Any, number: int, name: str) -> list[PageLine]:
         page.close()
 
 
-def _loose_boxes(textpage: Any, chars: str) -> list[tuple[float, float, float, float] | None]:
-    """Loose boxes of the first and last character of each word; None elsewhere.
-
-    Lines only break between words, so the boxes inside a word are never needed, and skipping
-    them saves most of the ctypes calls (the reader's main cost).
-    """
+def _loose_boxes(textpage: Any, chars: str) -> dict[int, Box]:
+    """Loose boxes of each word's first and last character: lines break only between words,
+    and skipping the characters inside words saves most of the ctypes calls."""
     import pypdfium2.raw as pdfium_c
 
     rect = pdfium_c.FS_RECTF()
     pointer = ctypes.byref(rect)
     loose_box = pdfium_c.FPDFText_GetLooseCharBox
-    boxes: list[tuple[float, float, float, float] | None] = [None] * len(chars)
-    last = len(chars) - 1
-    for index, char in enumerate(chars):
-        if char.isspace():
-            continue
-        word_edge = index in (0, last) or _is_word_break(chars[index - 1]) or _is_word_break(chars[index + 1])
-        if word_edge and loose_box(textpage, index, pointer):
+    boxes: dict[int, Box] = {}
+    for index in word_edges(chars):
+        if loose_box(textpage, index, pointer):
             boxes[index] = (rect.left, rect.bottom, rect.right, rect.top)
     return boxes
-
-
-def _is_word_break(char: str) -> bool:
-    return char.isspace() or char in HYPHEN_MARKS
 
 
 def _fallback_lines(chars: str) -> list[str]:

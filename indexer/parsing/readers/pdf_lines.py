@@ -10,14 +10,21 @@ back left, or across a gap wide enough to be another column. Characters stay in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
 _SAME_LINE_OVERLAP = 0.5  # of the smaller height: a raised "3" still overlaps its line this much
 _COLUMN_GAP = 3.0  # in character heights; word spaces are well under one
 _BACKWARD = 1.0  # in character heights: a jump this far left starts a new line
+_SPACE_GAP = 0.2  # in character heights: words PDFium split by a line break but set a space apart
 # PDFium marks a hyphen it thinks ends a line as U+FFFE (older builds: U+0002); it is a printed "-".
 HYPHEN_MARKS = {"\ufffe": "-", "\x02": "-"}
+# A word is a run without whitespace; a hyphen mark is a word of its own, so a line may end after it.
+WORD = re.compile(r"[^\s\ufffe\x02]+|[\ufffe\x02]")
+_UNPRINTABLE = str.maketrans(dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0xFEFF, 0xFFFF]))
 
 
 @dataclass
@@ -31,62 +38,76 @@ class PageLine:
 
 @dataclass
 class _Open:
-    chars: list[str]
+    parts: list[str]
     bottom: float
     top: float
     right: float
 
 
-def build_lines(chars: str, boxes: list[tuple[float, float, float, float] | None]) -> list[PageLine]:
-    """Lines from characters and their loose boxes (left, bottom, right, top; None: no geometry).
+def word_edges(chars: str) -> list[int]:
+    """Indices whose boxes `build_lines` needs: each word's first and last character."""
+    edges: list[int] = []
+    for match in WORD.finditer(chars):
+        edges.append(match.start())
+        if match.end() - 1 > match.start():
+            edges.append(match.end() - 1)
+    return edges
 
-    Boxes are needed only for the first and last character of each word: a line may break
-    only between words, and the gap rules compare a word's start with the previous word's end.
+
+def build_lines(chars: str, boxes: dict[int, Box]) -> list[PageLine]:
+    """Lines from characters and the loose boxes of each word's first and last character.
+
+    A line breaks only between words: the first character decides (vertical overlap always, the
+    gap rules only after whitespace), the last one carries the line's right edge onwards.
     """
     lines: list[PageLine] = []
     current: _Open | None = None
-    word_start = True
-    for char, box in zip(chars, boxes, strict=True):
-        if char.isspace():
-            word_start = True
-            if char not in "\r\n" and current is not None:
-                current.chars.append(char)
+    previous_end = 0
+    for match in WORD.finditer(chars):
+        start, end = match.span()
+        separator = chars[previous_end:start]
+        previous_end = end
+        text = HYPHEN_MARKS.get(match.group(), match.group()).translate(_UNPRINTABLE)
+        first, last = boxes.get(start), boxes.get(end - 1, boxes.get(start))
+        if not text:
             continue
-        starts_word, word_start = word_start, char in HYPHEN_MARKS  # "doorbre-" | "ken": a line may break there
-        char = HYPHEN_MARKS.get(char, char)
-        if ord(char) < 32 or char in "\ufeff\uffff":
-            continue
-        if box is None or box[3] - box[1] <= 0:
+        if first is None or first[3] - first[1] <= 0:
             if current is not None:
-                current.chars.append(char)
+                current.parts.append(_spacing(separator) + text)
             continue
-        left, bottom, right, top = box
-        if current is None or _starts_new_line(current, left, bottom, top, gap_rules=starts_word):
+        left, bottom, _, top = first
+        if current is None or _starts_new_line(current, left, bottom, top, after_space=bool(separator)):
             if current is not None:
                 lines.append(_close(current))
-            current = _Open([char], bottom, top, right)
-            continue
-        current.chars.append(char)
-        current.bottom, current.top = min(current.bottom, bottom), max(current.top, top)
-        current.right = max(current.right, right)
+            current = _Open([text], bottom, top, first[2])
+        else:
+            gap_space = separator and not _spacing(separator) and left - current.right > _SPACE_GAP * (top - bottom)
+            current.parts.append((" " if gap_space else _spacing(separator)) + text)
+            current.bottom, current.top = min(current.bottom, bottom), max(current.top, top)
+        current.right = last[2] if last is not None and last[3] - last[1] > 0 else first[2]
     if current is not None:
         lines.append(_close(current))
     return [line for line in lines if line.text]
 
 
-def _starts_new_line(line: _Open, left: float, bottom: float, top: float, *, gap_rules: bool) -> bool:
+def _spacing(separator: str) -> str:
+    """The whitespace between two words on one line: PDFium's line breaks dropped, the rest kept."""
+    return separator.replace("\r", "").replace("\n", "")
+
+
+def _starts_new_line(line: _Open, left: float, bottom: float, top: float, *, after_space: bool) -> bool:
     height = top - bottom
     band = line.top - line.bottom
     overlap = min(line.top, top) - max(line.bottom, bottom)
     if overlap < _SAME_LINE_OVERLAP * min(height, band):
         return True
-    if not gap_rules:
+    if not after_space:
         return False
     return left < line.right - _BACKWARD * height or left - line.right > _COLUMN_GAP * height
 
 
 def _close(line: _Open) -> PageLine:
-    return PageLine(text="".join(line.chars).strip(), bottom=line.bottom, top=line.top)
+    return PageLine(text="".join(line.parts).strip(), bottom=line.bottom, top=line.top)
 
 
 def edge_lines(lines: list[PageLine], most: int = 5) -> tuple[list[int], list[int]]:
