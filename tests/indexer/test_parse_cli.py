@@ -53,4 +53,4 @@ def test_parse_fails_when_nothing_could_be_parsed(tmp_path: Path, capsys: pytest
     assert "nothing could be parsed" in err
 
     assert main(["parse", str(tmp_path)]) == 1
-    assert f"no .txt documents found in {tmp_path}" in capsys.readouterr().err
+    assert f"no documents (.pdf, .docx, .md, .txt) found in {tmp_path}" in capsys.readouterr().err

@@ -95,7 +95,8 @@ def test_validation_errors_are_422_and_name_the_field(client: TestClient) -> Non
         ),
         (
             {"question": "x", "filters": {"kinds": ["memo"]}},
-            "filters.kinds.0: Input should be 'qa_list', 'written_consultation' or 'prose'",
+            "filters.kinds.0: Input should be 'qa_list', 'written_consultation', 'written_answers', "
+            "'written_questions', 'postponement' or 'prose'",
         ),
         ({"question": 5}, "question: Input should be a valid string"),
     ]

@@ -63,7 +63,7 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     if not parsed:
         if not failures:
             names = ", ".join(str(p) for p in args.paths)
-            print(f"vraagbaak: no .txt documents found in {names}", file=sys.stderr)
+            print(f"vraagbaak: no documents (.pdf, .docx, .md, .txt) found in {names}", file=sys.stderr)
         print("vraagbaak: nothing could be parsed", file=sys.stderr)
         return 1
     if args.out:
