@@ -40,11 +40,14 @@ class _Strict(BaseModel):
 
 class SearchFilters(_Strict):
     doc_ids: list[ShortText] = Field(default_factory=list, max_length=100)
-    kinds: list[DocumentKind] = Field(default_factory=list, max_length=3)
+    kinds: list[DocumentKind] = Field(default_factory=list, max_length=len(DocumentKind))
     parties: list[ShortText] = Field(default_factory=list, max_length=50)
     dossier: ShortText | None = None
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+    include_unanswered: bool = Field(
+        default=False, description="Also return questions printed without an answer (question documents, notices)."
+    )
 
     def to_filters(self) -> Filters:
         return Filters(
@@ -54,6 +57,7 @@ class SearchFilters(_Strict):
             dossier=self.dossier,
             date_from=self.date_from,
             date_to=self.date_to,
+            include_unanswered=self.include_unanswered,
         )
 
 
@@ -137,6 +141,7 @@ class DocumentSummary(BaseModel):
     kamerstuk_nr: str | None
     date: datetime.date | None
     units: int = Field(description="Units the document holds in the index.")
+    unanswered: int = Field(default=0, description="Of those, questions printed without an answer.")
     parties: list[str] = Field(description="Parties that asked its questions, sorted.")
 
 
@@ -149,6 +154,8 @@ class DocumentList(BaseModel):
 class UnitBrief(BaseModel):
     unit_id: str
     number: int | None
+    question_numbers: list[int] = Field(default_factory=list, description="Every question one shared answer covers.")
+    answered: bool = True
     question: str
     party: str | None
     page: int | None
@@ -158,6 +165,16 @@ class DocumentDetail(DocumentSummary):
     source_path: str
     content_hash: str
     warnings: list[str]
+    vergaderjaar: str | None = None
+    aanhangsel_nr: str | None = None
+    zaaknummer: str | None = None
+    questioners: list[str] = Field(default_factory=list)
+    addressee: str | None = None
+    answered_by: str | None = None
+    subject: str | None = None
+    submitted: datetime.date | None = None
+    received: datetime.date | None = None
+    postponement: str | None = Field(default=None, description="A notice that the answer comes later or elsewhere.")
     unit_list: list[UnitBrief]
 
 

@@ -25,7 +25,8 @@ def summarise(document: Document, units: list[Unit]) -> DocumentSummary:
         kamerstuk_nr=document.kamerstuk_nr,
         date=document.date,
         units=len(units),
-        parties=sorted({unit.party for unit in units if unit.party}),
+        unanswered=sum(not unit.answered for unit in units),
+        parties=sorted({party.strip() for unit in units if unit.party for party in unit.party.split(",")}),
     )
 
 
@@ -52,8 +53,21 @@ def document_detail(retriever: Retriever, doc_id: str) -> DocumentDetail:
         source_path=document.source_path,
         content_hash=document.content_hash,
         warnings=list(document.warnings),
+        **document.model_dump(
+            include={"vergaderjaar", "aanhangsel_nr", "zaaknummer", "addressee", "answered_by", "subject"}
+            | {"submitted", "received", "postponement"}
+        ),
+        questioners=list(document.questioners),
         unit_list=[
-            UnitBrief(unit_id=u.unit_id, number=u.number, question=u.question, party=u.party, page=u.page)
+            UnitBrief(
+                unit_id=u.unit_id,
+                number=u.number,
+                question_numbers=list(u.question_numbers),
+                answered=u.answered,
+                question=u.question,
+                party=u.party,
+                page=u.page,
+            )
             for u in units
         ],
     )

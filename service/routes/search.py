@@ -74,10 +74,11 @@ def search_get(
     mode: SearchMode = SearchMode.HYBRID,
     party: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 - FastAPI copies query defaults
     doc_id: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
-    kind: Annotated[list[DocumentKind], Query(max_length=3)] = [],  # noqa: B006
+    kind: Annotated[list[DocumentKind], Query(max_length=len(DocumentKind))] = [],  # noqa: B006
     dossier: Annotated[str | None, Query(max_length=200)] = None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
+    include_unanswered: bool = False,
 ) -> SearchResponse:
     try:
         request = SearchRequest(
@@ -85,7 +86,13 @@ def search_get(
             k=k,
             mode=mode,
             filters=SearchFilters(
-                parties=party, doc_ids=doc_id, kinds=kind, dossier=dossier, date_from=date_from, date_to=date_to
+                parties=party,
+                doc_ids=doc_id,
+                kinds=kind,
+                dossier=dossier,
+                date_from=date_from,
+                date_to=date_to,
+                include_unanswered=include_unanswered,
             ),
         )
     except ValidationError as error:

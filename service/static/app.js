@@ -137,6 +137,10 @@ function renderCard(result) {
     party.textContent = citation.party;
     party.hidden = false;
   }
+  if (citation.answered === false) {
+    card.querySelector(".unanswered").hidden = false;
+    card.querySelector(".answer-block").hidden = true;
+  }
   if (citation.date) {
     const date = card.querySelector(".date");
     date.textContent = dutchDate(citation.date);
@@ -179,6 +183,7 @@ function searchUrl() {
   params.set("mode", $("mode").value);
   if ($("party").value) params.append("party", $("party").value);
   if ($("doc").value) params.append("doc_id", $("doc").value);
+  if ($("unanswered").checked) params.set("include_unanswered", "true");
   return params;
 }
 
@@ -237,6 +242,7 @@ function restoreFromUrl() {
   $("question").value = params.get("q");
   if (params.get("k")) $("k").value = params.get("k");
   if (params.get("mode")) $("mode").value = params.get("mode");
+  $("unanswered").checked = params.get("include_unanswered") === "true";
   return true;
 }
 

@@ -139,3 +139,18 @@ def test_top_rows_equals_the_head_of_a_stable_sort() -> None:
         scores = rng.integers(0, 5, int(rng.integers(1, 60))).astype(np.float32)
         depth = int(rng.integers(0, 70))
         np.testing.assert_array_equal(top_rows(scores, depth), np.argsort(-scores, kind="stable")[:depth])
+
+
+def test_unanswered_questions_stay_out_unless_asked_for(tmp_path: Path) -> None:
+    asked = qa_document("vragen", [("Hoeveel kost de haven van Rotterdam nu?", "")], parties=["D66, VVD"])
+    asked = asked.model_copy(update={"units": tuple(u.model_copy(update={"answered": False}) for u in asked.units)})
+    build_index([LIST, asked], FakeEncoder(), tmp_path)
+    retriever = Retriever.load(tmp_path, FakeEncoder())
+    question = "Hoeveel kost de haven van Rotterdam?"
+    assert "vragen:1" not in _ids(retriever.search(question, k=5))
+    everything = _ids(retriever.search(question, k=5, filters=Filters(include_unanswered=True)))
+    assert "vragen:1" in everything
+    # a unit asked by two parties matches a filter on either
+    for party in ("VVD", "d66"):
+        only = Filters(include_unanswered=True, parties=(party,))
+        assert _ids(retriever.search(question, k=5, filters=only)) == ["vragen:1"]

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from indexer.settings import Settings
+from indexer.units import DocumentKind
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -18,7 +19,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     search.add_argument("--party", action="append", default=[], help="only units asked by this party (repeatable)")
     search.add_argument("--doc", action="append", default=[], dest="doc_ids", help="only this document (repeatable)")
-    search.add_argument("--kind", action="append", default=[], choices=("qa_list", "written_consultation", "prose"))
+    search.add_argument("--kind", action="append", default=[], choices=[kind.value for kind in DocumentKind])
+    search.add_argument(
+        "--include-unanswered", action="store_true", help="also questions printed without an answer (yet)"
+    )
     search.add_argument("--dossier", default=None)
     search.add_argument("--date-from", type=datetime.date.fromisoformat, default=None)
     search.add_argument("--date-to", type=datetime.date.fromisoformat, default=None)
@@ -45,6 +49,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
                 dossier=args.dossier,
                 date_from=args.date_from,
                 date_to=args.date_to,
+                include_unanswered=args.include_unanswered,
             ),
         )
     except ValidationError as error:
