@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 
 from indexer.units import read_jsonl
-from tests.conftest import SEEDS
+from tests.conftest import REPO, SEEDS
 from vraagbaak.cli import main
 
 
 def test_parse_prints_units_per_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["parse", str(SEEDS)]) == 0
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line.split()[1:4] for line in out.splitlines() if line.startswith("00")}
-    assert rows["001_8351a9266050adcd"] == ["written_consultation", "22", "0"]
-    assert rows["002_e3bd35554880f1b2"][:2] == ["qa_list", "148"]
-    assert rows["000_ef389c4a9f248eca"] == ["prose", "4", "0"]
-    assert out.splitlines()[0].split() == ["document", "kind", "units", "warnings"]
+    rows = {line.split()[0]: line.split()[1:6] for line in out.splitlines() if line.startswith("00")}
+    assert rows["001_8351a9266050adcd"] == ["written_consultation", "22", "22", "0", "0"]
+    assert rows["002_e3bd35554880f1b2"][:4] == ["qa_list", "148", "148", "0"]
+    assert rows["000_ef389c4a9f248eca"] == ["prose", "4", "0", "0", "0"]
+    assert out.splitlines()[0].split() == ["document", "kind", "units", "Q&A", "unanswered", "warnings"]
     assert "! footnote(s) 29, 31" in out  # warnings are listed under their document
 
 
@@ -54,3 +54,12 @@ def test_parse_fails_when_nothing_could_be_parsed(tmp_path: Path, capsys: pytest
 
     assert main(["parse", str(tmp_path)]) == 1
     assert f"no documents (.pdf, .docx, .md, .txt) found in {tmp_path}" in capsys.readouterr().err
+
+
+def test_the_table_counts_questions_still_waiting_for_an_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    source = next((REPO.parent / "shared" / "realdocs" / "docs").glob("limburg__06__kv-tk-*"), None)
+    if source is None:
+        pytest.skip("../shared/realdocs is not beside the checkout")
+    assert main(["parse", str(source)]) == 0
+    row = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("limburg"))
+    assert row[1:6] == ["written_questions", "8", "0", "8", row[5]]

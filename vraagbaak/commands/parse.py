@@ -30,6 +30,8 @@ COLUMNS: list[tuple[str, str, Callable[[ParsedDocument], object]]] = [
     ("document", "<", lambda item: item.document.doc_id),
     ("kind", "<", lambda item: item.document.kind.value),
     ("units", ">", lambda item: len(item.units)),
+    ("Q&A", ">", lambda item: sum(unit.number is not None and unit.answered for unit in item.units)),
+    ("unanswered", ">", lambda item: sum(not unit.answered for unit in item.units)),
     ("warnings", ">", lambda item: len(item.document.warnings)),
 ]
 
