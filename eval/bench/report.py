@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from eval.bench.parse_speed import rows as parse_rows
 from eval.bench.stats import Target
 
 
@@ -113,6 +114,10 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
         ]  # fmt: skip
         header = ["units", "words", "build s", "units/s", "RSS Δ MiB", "query p50 ms", "query p99 ms"]
         sections.append(("Scale: BM25 on synthetic text (scores + top-10)", rows, header))
+    parse = results.get("parse")
+    if parse:
+        title = f"Parse speed: parse_text, best of 2-3 runs, on text cut from {parse['sources']}"
+        sections.append((title, parse_rows(parse), ["shape", "size", "seconds", "s/MB", "parsed as", "growth"]))
     rows = [[target.name, target.rule, target.measured, target.verdict] for target in targets]
     sections.append(("Targets", rows, ["target", "rule", "measured", "verdict"]))
     return sections

@@ -1,6 +1,6 @@
 """`run_bench`: every section in one process and one run, in an order that keeps them apart.
 
-Build first (its peak RSS is then the model plus the build), then the query
+Parse speed first (no model loaded), then build (its peak RSS is then the model plus the build), then the query
 path on the built index (or `index_dir`), then the service in its own
 process, then scale last, because it takes gigabytes.
 """
@@ -25,8 +25,8 @@ from eval.bench.query_worker import run_query_worker
 logger = logging.getLogger(__name__)
 
 FULL_SCALE = (100_000, 1_000_000)
-SECTIONS = ("build", "query", "http", "scale")
-QUICK_SECTIONS = "build,query,http"
+SECTIONS = ("build", "query", "http", "scale", "parse")
+QUICK_SECTIONS = "build,query,http,parse"
 
 
 @dataclass
@@ -45,6 +45,7 @@ class BenchConfig:
     concurrencies: tuple[int, ...] = (1, 4, 16, 64)
     rounds: int | None = None
     build_units: int | None = None
+    parse_docs: Path | None = None  # more real documents (*.txt) for the parse section to cut text from
     hnsw_default_up_to: int = 200_000
     ready_timeout_s: float = 120.0
     work_dir: Path | None = None
@@ -174,6 +175,13 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
 
     assert config.scale_sizes is not None and config.duration_s is not None and config.warmup_s is not None
     assert config.rounds is not None
+    if "parse" in config.sections:  # no model: parsing alone, first, on a quiet machine
+        from eval.bench.parse_speed import measure_parse_speed
+
+        logger.info("parse section: parse_text on generated text, %s", "to 1 MB" if config.quick else "to 10 MB")
+        results["parse"] = measure_parse_speed(config.seeds_dir, config.parse_docs, quick=config.quick)
+        if set(config.sections) == {"parse"}:
+            return
     encoder = load_encoder(config.model, config.model_cache)
     parsed, failures = parse_paths([config.seeds_dir], length_function=encoder.count_tokens)
     if failures:

@@ -301,6 +301,9 @@ class MarkerCursor:
 
     def mark(self, text: str) -> str:
         """`text` with every expected marker in it replaced by a sentinel."""
+        expected, following = self.expected, self._following()
+        if expected is None or (str(expected) not in text and (following is None or str(following) not in text)):
+            return text  # most lines: neither number whose marker could come next is in them
         line = _MarkedLine(text)
         while (number := self.expected) is not None:
             hit = line.find(number, acronym=number in self._acronym)

@@ -36,7 +36,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "bench",
         help="measure search, HTTP, build, cold start and scale against their references",
         description="Every figure comes with its reference from the same run; targets are ratios. "
-        "--quick: the seeds only (build, query path, HTTP, cold start), about 3 minutes on 2 cores. "
+        "--quick: the seeds only (build, query path, HTTP, cold start) and parse speed to 1 MB, about 4 minutes "
+        "on 2 cores. "
         "--scale: FAISS and BM25 at 100k and 1M synthetic units, about 20 minutes. Neither: both.",
     )
     size = bench.add_mutually_exclusive_group()
@@ -52,17 +53,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--sections",
         default=None,
-        help="comma-separated subset of build,query,http,scale (default: all; --quick: build,query,http; "
+        help="comma-separated subset of build,query,http,scale,parse (default: all; --quick: build,query,http,parse; "
         "--scale: scale)",
     )
     bench.add_argument("--scale-sizes", type=_sizes, default=None, help="default 100000,1000000")
     bench.add_argument("--concurrency", type=_ints, default=(1, 4, 16, 64), help="load levels (default: 1,4,16,64)")
     bench.add_argument("--duration", type=float, default=None, help="measured seconds per load level (10; quick 3)")
     bench.add_argument("--build-units", type=int, default=None, help="build only this many seed units (quick: 30)")
+    bench.add_argument(
+        "--parse-docs", type=Path, default=None, help="more real *.txt documents for the parse section's text"
+    )
     bench.set_defaults(handler=run_bench_command)
 
 
 def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench.parse_speed import parse_target
     from eval.bench.report import format_markdown, format_table, write_plots
     from eval.bench.run import QUICK_SECTIONS, SECTIONS, BenchConfig, run_bench
     from eval.bench.stats import evaluate_targets
@@ -87,10 +92,13 @@ def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
         duration_s=args.duration,
         concurrencies=args.concurrency,
         build_units=args.build_units,
+        parse_docs=args.parse_docs,
         command="vraagbaak " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench"]),
     )
     results = run_bench(config)
     targets = evaluate_targets(results)
+    if (parse := parse_target(results)) is not None:
+        targets.append(parse)
     results["targets"] = [target.as_dict() for target in targets]
     print(format_table(results, targets))
     if args.out:
