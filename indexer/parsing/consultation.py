@@ -24,7 +24,8 @@ ANSWER_MARKER = re.compile(
     r"^\s*(?:\d+\.\s*)?Antwoord van (?:het kabinet|de regering|de (?:staatssecretaris|minister)\b[^:]{0,80}):\s*$",
     re.IGNORECASE,
 )
-_PARTY = re.compile(r"^\s*(?:Inbreng|Vragen en opmerkingen)\b.{0,40}?\bleden van de (\S+?)-fractie\s*:?\s*$")
+# `\s*+` (possessive): `\s*:?\s*$` would retry every split of a long run of spaces before the line fails.
+_PARTY = re.compile(r"^\s*(?:Inbreng|Vragen en opmerkingen)\b.{0,40}?\bleden van de (\S+?)-fractie\s*+:?\s*$")
 _SECTION_END = re.compile(r"^\s*[IVX]+\.\s+\S")
 _QUESTION_LIKE = re.compile(r"\?|\bleden\b", re.IGNORECASE)
 
