@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import random
 import resource
+import signal
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -127,6 +129,22 @@ def read_in_child(path: Path) -> dict[str, str]:
     return result
 
 
+@contextmanager
+def time_limit_s(seconds: int) -> Iterator[None]:
+    """Fail instead of hanging (Python code only; PDFium itself is bounded in a child)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def hostile_error(tmp_path: Path, name: str, raw: bytes) -> str:
     path = tmp_path / name
     path.write_bytes(raw)
@@ -238,6 +256,15 @@ def test_numbered_content_at_the_top_of_pages_is_not_a_running_header() -> None:
     assert [page.split("\n")[0] for page in extracted.text.split("\n\f\n")] == ["Vraag 3", "Vraag 7", "Vraag 12"]
     assert "bladzijde" not in extracted.text
     assert extracted.furniture == ("Kamerbrief over het bericht, bladzijde 1 van 3",)
+
+
+def test_large_ordinary_streams_are_measured_and_read() -> None:
+    """Streams that inflate past the guard's 1 MB reading chunk, with bytes after their end."""
+    lines = b"\n".join(b"1 0 0 1 72 %d Tm (Regel %d van de tekst) Tj" % (800 - (i % 50) * 14, i) for i in range(30_000))
+    content = flate_stream(b"", [b"BT /F1 10 Tf\n", lines, b"\nET"])
+    with time_limit_s(20):
+        extracted = read_bytes(build_pdf([content], raw_streams=True), "groot.pdf")
+    assert "Regel 29999 van de tekst" in extracted.text
 
 
 # --- hostile PDFs ----------------------------------------------------------------------------

@@ -66,7 +66,9 @@ def _inflated_size(raw: bytes, start: int, limit: int) -> int:
         while position < len(raw) and not inflater.eof and size <= limit:
             pending = raw[position : position + _CHUNK]
             position += len(pending)
-            while pending and size <= limit:
+            # After the end of the zlib data CPython keeps the rest in `unconsumed_tail` too, so
+            # stop on `eof`, not on an empty tail, or a stream longer than a chunk never ends.
+            while pending and size <= limit and not inflater.eof:
                 size += len(inflater.decompress(pending, _CHUNK))
                 pending = inflater.unconsumed_tail
     except zlib.error:
