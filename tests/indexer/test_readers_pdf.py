@@ -284,6 +284,13 @@ def test_decompression_bomb_is_refused_before_pdfium(tmp_path: Path) -> None:
     assert "decompression bomb" in message
 
 
+def test_dense_content_stream_is_refused_before_pdfium(tmp_path: Path) -> None:
+    # 16 MB of text operators: PDFium would build 2.4 million text objects (1.5 GB) for it.
+    dense = flate_stream(b"", [b"BT /F1 1 Tf ", b"(x) Tj " * (16 * 1024 * 1024 // 7), b" ET"])
+    message = hostile_error(tmp_path, "zwaar.pdf", build_pdf([dense], raw_streams=True))
+    assert "page content stream inflates to more than 8 MB" in message
+
+
 def test_twenty_thousand_empty_pages_hit_the_page_cap(tmp_path: Path) -> None:
     message = hostile_error(tmp_path, "leeg.pdf", build_pdf([b""] * 20_000))
     assert "20000 pages" in message and "5000" in message

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 MAX_PAGES = 5_000
 NO_TEXT_PROBE_PAGES = 20
 MAX_TEXT_CHARS = 20_000_000
-MAX_PAGE_CHARS = 1_000_000
+MAX_PAGE_CHARS = 200_000  # a dense A4 page holds about 5,000; the cap bounds time per page
 MAX_SECONDS = 120.0
 # PDFium is not thread-safe; the service parses uploads on a thread pool.
 _PDFIUM_LOCK = threading.Lock()
