@@ -259,12 +259,13 @@ def test_numbered_content_at_the_top_of_pages_is_not_a_running_header() -> None:
 
 
 def test_large_ordinary_streams_are_measured_and_read() -> None:
-    """Streams that inflate past the guard's 1 MB reading chunk, with bytes after their end."""
-    lines = b"\n".join(b"1 0 0 1 72 %d Tm (Regel %d van de tekst) Tj" % (800 - (i % 50) * 14, i) for i in range(30_000))
-    content = flate_stream(b"", [b"BT /F1 10 Tf\n", lines, b"\nET"])
+    """A stream that inflates past the guard's 1 MB reading chunk, with bytes after its end."""
+    drawing = b"0 0 m 100 100 l S\n" * 150_000  # 2.7 MB of line art
+    lines = b"\n".join(b"1 0 0 1 72 %d Tm (Regel %d van de tekst) Tj" % (800 - i * 14, i) for i in range(50))
+    content = flate_stream(b"", [drawing, b"BT /F1 10 Tf\n", lines, b"\nET"])
     with time_limit_s(20):
         extracted = read_bytes(build_pdf([content], raw_streams=True), "groot.pdf")
-    assert "Regel 29999 van de tekst" in extracted.text
+    assert "Regel 49 van de tekst" in extracted.text
 
 
 # --- hostile PDFs ----------------------------------------------------------------------------
