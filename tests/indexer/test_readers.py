@@ -214,19 +214,22 @@ def test_docx_footnotes_follow_the_body_numbered_as_cited() -> None:
 
 def test_docx_zip_limits_are_checked_before_inflating(monkeypatch: pytest.MonkeyPatch) -> None:
     raw = make_docx()
-    monkeypatch.setattr(docx_reader, "MAX_MEMBER_BYTES", 1000)
+    monkeypatch.setattr(docx_reader, "MAX_XML_MEMBER_BYTES", 1000)
     assert "inflates to" in parse_error(raw, "groot.docx") and "per part" in parse_error(raw, "groot.docx")
-    monkeypatch.setattr(docx_reader, "MAX_MEMBER_BYTES", 10**9)
+    monkeypatch.setattr(docx_reader, "MAX_XML_MEMBER_BYTES", 10**9)
     monkeypatch.setattr(docx_reader, "MAX_TOTAL_BYTES", 5000)
     assert "zip bomb" in parse_error(raw, "bom.docx")
     monkeypatch.setattr(docx_reader, "MAX_MEMBERS", 3)
     assert "at most 3 are accepted" in parse_error(raw, "veel.docx")
 
 
-def test_docx_real_zip_bomb_is_refused_quickly() -> None:
-    bomb = zip_bytes({"word/document.xml": b"\x00" * (101 * 1024 * 1024)})
+def test_docx_real_zip_bombs_are_refused_quickly() -> None:
+    bomb = zip_bytes({"word/document.xml": b"\x00" * (33 * 1024 * 1024)})
     with time_limit(20):
-        assert "zip bomb" in parse_error(bomb, "bom.docx")
+        assert "document.xml inflates to 33 MB; at most 32 MB" in parse_error(bomb, "bom.docx")
+    bomb = zip_bytes({"word/document.xml": b"<x/>", "word/media/image1.png": b"\x00" * (101 * 1024 * 1024)})
+    with time_limit(20):
+        assert "image1.png inflates to 101 MB; at most 100 MB" in parse_error(bomb, "beeld.docx")
 
 
 def test_docx_broken_or_hostile_xml_is_a_parse_error() -> None:
