@@ -109,7 +109,7 @@ def _page_lines(document: Any, number: int, name: str) -> list[PageLine]:
             if count > MAX_PAGE_CHARS:
                 raise ParseError(f"{name}: page {number + 1} holds {count} characters; at most {MAX_PAGE_CHARS}")
             chars = textpage.get_text_range() if count > 0 else ""
-            if len(chars) != count:  # characters outside the BMP: PDFium's UTF-16 indices no longer line up
+            if len(chars) != count:  # text and character indices disagree: boxes cannot be matched, use PDFium's lines
                 return [PageLine(text=t.strip(), bottom=0.0, top=0.0) for t in _fallback_lines(chars)]
             return build_lines(chars, _loose_boxes(textpage, chars))
         finally:

@@ -3,8 +3,8 @@
 PDFium's own line breaks go wrong in two ways that matter here: it breaks after a raised
 footnote marker ("wetgeving3" / ". Deze") and it runs small-print footnotes into one line
 ("standards 11 10 miljoen"). So its generated line breaks are ignored and a new line starts
-where a character no longer overlaps the current line's vertical band, where the text jumps
-back left, or across a gap wide enough to be another column. Characters stay in PDFium's
+where a word no longer overlaps the current line's vertical band, where the text jumps back
+left, or across a gap wide enough to be another column. Characters stay in PDFium's
 (content-stream) order; only the breaks are decided here.
 """
 
