@@ -111,7 +111,7 @@ def parse_source(source: SourceText, *, passage_tokens: int, length_function: Le
     if not units and kind is not DocumentKind.POSTPONEMENT:
         warnings.append("no units found in the document")
 
-    meta = find_metadata([line.text for line in raw])
+    meta = find_metadata([line.text for line in raw] + list(source.furniture))
     for warning in warnings:
         logger.warning("%s: %s", source.doc_id, warning)
     notice = _NOTICE.search(" ".join(source.text[:4000].split())) if kind is DocumentKind.POSTPONEMENT else None

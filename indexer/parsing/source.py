@@ -31,6 +31,7 @@ class SourceText:
     text: str
     source_path: str
     content_hash: str
+    furniture: tuple[str, ...] = ()  # running lines a reader removed (PDF footers still name the kamerstuk)
 
 
 def content_hash(raw: bytes) -> str:
@@ -43,15 +44,27 @@ def read_source(path: Path) -> SourceText:
         raw = path.read_bytes()
     except OSError as exc:
         raise ParseError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
-    text = read_bytes(raw, str(path)).text
-    return SourceText(doc_id=path.stem, text=text, source_path=str(path), content_hash=content_hash(raw))
+    extracted = read_bytes(raw, str(path))
+    return SourceText(
+        doc_id=path.stem,
+        text=extracted.text,
+        source_path=str(path),
+        content_hash=content_hash(raw),
+        furniture=extracted.furniture,
+    )
 
 
 def source_from_bytes(raw: bytes, doc_id: str, name: str) -> SourceText:
     """The same record for an uploaded file: `name` (the upload's file name) picks nothing but ties
     and names the file in errors; the hash is over the raw bytes, as for a file on disk."""
-    text = read_bytes(raw, name).text
-    return SourceText(doc_id=doc_id, text=text, source_path=name, content_hash=content_hash(raw))
+    extracted = read_bytes(raw, name)
+    return SourceText(
+        doc_id=doc_id,
+        text=extracted.text,
+        source_path=name,
+        content_hash=content_hash(raw),
+        furniture=extracted.furniture,
+    )
 
 
 def source_from_text(text: str, doc_id: str, source_path: str = "") -> SourceText:
