@@ -11,7 +11,7 @@ from dataclasses import dataclass
 _CLOSING_QUOTES = ")’”\"'"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One source line; `page_break` marks where page furniture was removed."""
 
