@@ -108,21 +108,27 @@ class _Pairing:
         if not self.waiting:
             self._answer_without_question(seg)
             return
-        covered = [q for q in self.waiting if named & set(q.numbers)] if named else list(self.waiting)
-        if not covered:
+        # Positions in `waiting`, never dataclass equality: comparing segments compares their lines.
+        covered = [i for i, q in enumerate(self.waiting) if named & set(q.numbers)] if named else []
+        if named and not covered:
             # "Vraag 7" printed twice and then "Antwoord 8": the last waiting question is the one answered.
-            covered = [self.waiting[-1]]
+            last_question = self.waiting[-1]
             self.warnings.append(
-                f"answer {_spec(seg.numbers)} follows question {_spec(covered[0].numbers)}; numbered as the answer says"
+                f"answer {_spec(seg.numbers)} follows question {_spec(last_question.numbers)}; "
+                f"numbered as the answer says"
             )
-            covered = [Segment(covered[0].kind, seg.numbers, covered[0].lines)]
-            self.waiting[-1] = covered[0]
-        last = self.waiting.index(covered[-1]) if covered[-1] in self.waiting else len(self.waiting) - 1
-        for skipped in self.waiting[: last + 1]:
-            if skipped not in covered:
-                self.unanswered(skipped, why="has no answer in the document")
-        numbers = tuple(dict.fromkeys([n for q in covered for n in q.numbers] + list(seg.numbers)))
-        question = [line for q in covered for line in q.lines]
+            self.waiting[-1] = Segment(last_question.kind, seg.numbers, last_question.lines)
+            covered = [len(self.waiting) - 1]
+        if not named:
+            covered = list(range(len(self.waiting)))
+        last = covered[-1]
+        taken = set(covered)
+        for i in range(last + 1):
+            if i not in taken:
+                self.unanswered(self.waiting[i], why="has no answer in the document")
+        questions = [self.waiting[i] for i in covered]
+        numbers = tuple(dict.fromkeys([n for q in questions for n in q.numbers] + list(seg.numbers)))
+        question = [line for q in questions for line in q.lines]
         self.blocks.append(_Block(numbers=numbers, question=question, answer=seg.lines))
         self.waiting = self.waiting[last + 1 :]
 
@@ -196,7 +202,7 @@ def pair_blocks(segments: list[Segment], *, answers_expected: bool) -> tuple[lis
 def _merge_repeats(blocks: list[_Block]) -> tuple[list[_Block], list[str]]:
     """One block per first number: a repeat with the same text (chunk overlap, a number printed
     twice) is dropped; sub-parts ("2a", "2b") and other repeats are merged into the first."""
-    kept: dict[int, _Block] = {}
+    kept: dict[int, tuple[_Block, list[str], list[str]]] = {}  # block, its question and answer texts so far
     order: list[_Block] = []
     warnings: list[str] = []
     for block in blocks:
@@ -207,20 +213,23 @@ def _merge_repeats(blocks: list[_Block]) -> tuple[list[_Block], list[str]]:
             continue
         first = block.numbers[0]
         if first not in kept:
-            kept[first] = block
+            kept[first] = (block, [_text_of(block.question)], [_text_of(block.answer)])
             order.append(block)
             continue
-        earlier = kept[first]
-        same_question = _text_of(block.question) in _text_of(earlier.question)
-        same_answer = _text_of(block.answer) in _text_of(earlier.answer)
+        earlier, questions, answers = kept[first]
+        question, answer = _text_of(block.question), _text_of(block.answer)
+        same_question = any(question in text for text in questions)
+        same_answer = any(answer in text for text in answers)
         if same_question and same_answer:
             warnings.append(f"question {first} appears twice with the same text; kept once")
             continue
         warnings.append(f"question {first} appears more than once; its parts were joined")
         if not same_question:
             earlier.question.extend(block.question)
+            questions.append(question)
         if not same_answer:
             earlier.answer.extend(block.answer)
+            answers.append(answer)
             earlier.answered = earlier.answered or block.answered
     return order, warnings
 

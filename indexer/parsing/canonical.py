@@ -33,7 +33,7 @@ _FURNITURE = (
     re.compile(r"^\s*[’']s-Gravenhage \d{4}\b"),
     re.compile(r"^\s*Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, (?:Aanhangsel|Vragen)\b.{0,20}$"),
 )
-_NUMBER_ONLY = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
+_NUMBER_ONLY = re.compile(r"^\s*(\d{1,3})\s*+[.)]?\s*$")
 _DOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\.\s+([A-ZÀ-Ý‘'\"“(].*)$")
 # Inside a dotted sequence, one whose dot was lost in extraction ("4 Welke kosten …").
 _UNDOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\s+([A-ZÀ-Ý‘'\"“(].*)$")
@@ -92,8 +92,10 @@ def _number_sequence(
             m = lost_mark.match(line)
             if m and int(m.group(1)) != last + 1:
                 m = None
-        asks = not question_mark or any("?" in text for text in lines[pos : pos + _QUESTION_REACH])
-        if m and asks and last < int(m.group(1)) <= last + 1 + _MAX_GAP and (last or int(m.group(1)) == 1):
+        in_sequence = m is not None and last < int(m.group(1)) <= last + 1 + _MAX_GAP and (last or int(m.group(1)) == 1)
+        if in_sequence and question_mark:
+            in_sequence = any("?" in text for text in lines[pos : pos + _QUESTION_REACH])
+        if m and in_sequence:
             positions.add(pos)
             last = int(m.group(1))
     return positions if len(positions) >= _MIN_SEQUENCE else set()

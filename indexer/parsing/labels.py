@@ -26,7 +26,7 @@ _ANSWER = re.compile(
     rf"^\s*Antwoord(?:en)?(?:\s+op)?(?:\s+(?:vraag|vragen))?(?:\s+(?P<numbers>{NUMBER_LIST})\b)?\s*(?P<colon>[:.]?)\s*(?P<rest>.*)$"
 )
 # A bare question number, alone on its line ("1", "1.", "1)"): the ministry .docx layout.
-_BARE_NUMBER = re.compile(r"^\s*(?P<number>\d{1,3})\s*[.)]?\s*$")
+_BARE_NUMBER = re.compile(r"^\s*(?P<number>\d{1,3})\s*+[.)]?\s*$")
 # "1. Wat wordt bedoeld …": numbered questions with unlabelled answers (Algemene Rekenkamer).
 _DOTTED = re.compile(r"^\s*(?P<number>\d{1,3})\.\s+(?P<rest>[A-ZÀ-Ý‘'\"“(].*)$")
 

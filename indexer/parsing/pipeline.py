@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 _QA_SUBJECT = re.compile(r"\bover (?:de |het )?(.+?)\.(?=\s*(?:$|[A-Z]))")
 _FORM_FEED = "\f"
+_HEAD_TITLE_CHARS = 4000
 _NOTICE = re.compile(
     r"[^.?!\n]{0,300}(?:niet binnen de (?:gebruikelijke )?termijn|uitstel|(?:zijn|is) beantwoord (?:middels|bij|in))"
     r"[^\n]{0,300}?\.(?=\s|$)",
@@ -59,7 +60,7 @@ def _labelled_title(kind: DocumentKind, heading: Heading) -> str | None:
 
 
 def _qa_title(head: list[Line]) -> str:
-    text = " ".join(line.stripped for line in head)
+    text = " ".join(line.stripped for line in head)[:_HEAD_TITLE_CHARS]  # bounded: the subject search is lazy
     base = "Lijst van vragen en antwoorden"
     subject = _QA_SUBJECT.search(text)
     return shorten(f"{base} over {subject.group(1)}") if subject else base
