@@ -191,9 +191,9 @@ class _MarkedLine:
                 found.append((year[0], year[1], year[2] + sentinel(number)))
                 break
         for run in starts[bisect_left(starts, self.done + 1) :]:
-            hit = self._match(_STANDALONE_RUN, run - 1, run + len(digits))
-            if hit and not self._abbreviation_before(hit[0]):
-                found.append((hit[0], hit[1], " " + sentinel(number)))
+            alone = self._match(_STANDALONE_RUN, run - 1, run + len(digits))
+            if alone and not self._abbreviation_before(alone[0]):
+                found.append((alone[0], alone[1], " " + sentinel(number)))
                 break
         return min(found) if found else None
 

@@ -7,40 +7,23 @@ the speed.
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 
 from eval.bench.parse_speed import HOSTILE_SHAPES, Corpus, generate
 from indexer.parsing import parse_text
 from indexer.units import ParsedDocument
 from tests.conftest import SEEDS
+from tests.deadlines import time_limit
 
 _SIZE = 2_000_000
 _GUARD_S = 120  # a hang guard: a superlinear step takes far longer at 2 MB; a busy CI machine does not
-
-
-@contextmanager
-def _deadline(seconds: int) -> Iterator[None]:
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"parsing took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("shape", HOSTILE_SHAPES)
 def test_hostile_text_of_two_megabytes_parses(shape: str) -> None:
     text = generate(shape, _SIZE, Corpus(SEEDS))
-    with _deadline(_GUARD_S):
+    with time_limit(_GUARD_S):
         parsed = parse_text(text, f"hostile-{shape}")
     assert isinstance(parsed, ParsedDocument)
     assert parsed.document.doc_id == f"hostile-{shape}"

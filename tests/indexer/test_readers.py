@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import io
 import random
-import signal
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,26 +16,11 @@ from indexer.parsing.readers import docx as docx_reader
 from indexer.parsing.readers.markdown import markdown_to_pages, read_markdown
 from indexer.parsing.source import content_hash, read_source, source_from_bytes
 from tests.conftest import REPO, SEEDS
+from tests.deadlines import time_limit
 from tests.indexer.test_readers_pdf import build_pdf, page_content
 
 REALDOCS = REPO.parent / "shared" / "realdocs" / "docs"
 needs_realdocs = pytest.mark.skipif(not REALDOCS.is_dir(), reason="development documents not present")
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging: a generous bound, not a speed assertion."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def parse_error(raw: bytes, name: str) -> str:
