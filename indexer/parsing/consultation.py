@@ -133,6 +133,7 @@ def build_units(lines: list[Line], ctx: Context) -> tuple[list[Unit], list[str]]
                 number=n,
                 question=question.text,
                 answer=answer.text,
+                answered=bool(answer.text),
                 party=draft.party,
                 footnotes={**question.footnotes, **answer.footnotes},
             )

@@ -198,6 +198,7 @@ def build_units(lines: list[Line], spans: list[QuestionSpan], ctx: Context) -> t
                 number=span.number,
                 question=question.text,
                 answer=answer.text,
+                answered=bool(answer.text),
                 page=ctx.page_of(question_lines),
                 footnotes={**question.footnotes, **answer.footnotes},
                 refs=tuple(qa_unit_id(ctx.doc_id, n) for n in refs),
