@@ -109,8 +109,11 @@ class _Pairing:
             self._answer_without_question(seg)
             return
         # Positions in `waiting`, never dataclass equality: comparing segments compares their lines.
-        covered = [i for i, q in enumerate(self.waiting) if named & set(q.numbers)] if named else []
-        if named and not covered:
+        if not named:  # a bare "Antwoord" answers every question waiting
+            covered = list(range(len(self.waiting)))
+        else:
+            covered = [i for i, q in enumerate(self.waiting) if named & set(q.numbers)]
+        if not covered:
             # "Vraag 7" printed twice and then "Antwoord 8": the last waiting question is the one answered.
             last_question = self.waiting[-1]
             self.warnings.append(
@@ -119,8 +122,6 @@ class _Pairing:
             )
             self.waiting[-1] = Segment(last_question.kind, seg.numbers, last_question.lines)
             covered = [len(self.waiting) - 1]
-        if not named:
-            covered = list(range(len(self.waiting)))
         last = covered[-1]
         taken = set(covered)
         for i in range(last + 1):
