@@ -27,11 +27,15 @@ _PARAGRAPH_GAP = re.compile(r" {3,}|(?<=\?) {2,}| {2,}(?=\d{1,3}\.? [A-ZÀ-Ý‘
 # A label glued to what precedes it: "Aanhangsel 1Antwoord 3", "2024Vraag 4", a footnote marker "1  Antwoord 1".
 _GLUED_LABEL = re.compile(r"(?<=\d)(?: {2,})?(?=(?:Vraag|Vragen|Antwoord|Antwoorden)\s+(?:op\s+)?(?:vra\w+\s+)?\d)")
 _FURNITURE = (
-    re.compile(r"^\s*(?:ah|kv)-tk-\w{6,16}\s*$", re.IGNORECASE),  # the publication id line
+    re.compile(r"^\s*(?:ah|kv)-tk-[\w-]{6,24}\s*$", re.IGNORECASE),  # the publication id line
     re.compile(r"^\s*(?:h|ah|kv) tk \d{8} \d{1,5}\s*$"),  # the id line as some extractions space it
     re.compile(r"^\s*ISSN \d{4}\s*-\s*\d{4}"),
-    re.compile(r"^\s*[’']s-Gravenhage \d{4}\b"),
+    re.compile(r"^\s*[’']s-Gravenhage \d{4}"),
     re.compile(r"^\s*Tweede Kamer, vergaderjaar \d{4}\s*[–-]\s*\d{4}, (?:Aanhangsel|Vragen)\b.{0,20}$"),
+)
+# The same furniture run into a text line by a degraded extraction: id, ISSN, place and footer.
+_INLINE_FURNITURE = re.compile(
+    r"\s*(?:(?:ah|kv)-tk-[\w-]{6,24}\s+)?ISSN \d{4}\s*-\s*\d{4}.{0,120}?(?:Aanhangsel|Vragen) \d{1,3}\b"
 )
 _NUMBER_ONLY = re.compile(r"^\s*(\d{1,3})\s*+[.)]?\s*$")
 _DOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\.\s+([A-ZÀ-Ý‘'\"“(].*)$")
@@ -54,6 +58,18 @@ def _split_glued(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         out.extend(_GLUED_LABEL.split(line) if any(c.isdigit() for c in line[:200]) else [line])
+    return out
+
+
+def _cut_inline_furniture(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if "ISSN" in line and not _is_furniture(line):
+            pieces = _INLINE_FURNITURE.split(line)
+            out.extend(piece for part in pieces for piece in (part, PAGE_BREAK))
+            out.pop()  # no break after the last piece
+        else:
+            out.append(line)
     return out
 
 
@@ -120,6 +136,6 @@ def _label_numbered_lines(lines: list[str]) -> list[str]:
 def canonical_text(text: str) -> str:
     """The text of an answer (or question) document with labels on lines of their own."""
     lines = text.replace("\r\n", "\n").split("\n")
-    lines = _split_glued(_unflatten(lines))
+    lines = _cut_inline_furniture(_split_glued(_unflatten(lines)))
     lines = [PAGE_BREAK if _is_furniture(line) else line for line in lines]
     return "\n".join(_label_numbered_lines(lines))

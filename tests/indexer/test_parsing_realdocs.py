@@ -231,3 +231,16 @@ def test_mutated_real_documents_give_units_or_a_parse_error(name: str, cut: floa
         assert all(unit.answered == bool(unit.answer) for unit in document.units)
     finally:
         logging.disable(logging.NOTSET)
+
+
+def test_publication_furniture_stays_out_of_every_unit() -> None:
+    """The id line, ISSN block, place line and chamber footer of every page: none in a question or answer."""
+    furniture = re.compile(
+        r"ISSN \d{4}|[’']s-Gravenhage \d{4}|Tweede Kamer, vergaderjaar \d{4}.\d{4}, (?:Aanhangsel|Vragen)"
+    )
+    for path in sorted(DOCS.iterdir()):
+        document = parsed(path.name)
+        own_id = re.search(r"(?:ah|kv)-tk-[\w-]+?(?=__)", path.name)
+        for unit in document.units:
+            assert not furniture.search(unit.text), (path.name, unit.number)
+            assert own_id is None or own_id.group(0) not in unit.text, (path.name, unit.number)
