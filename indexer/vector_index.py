@@ -9,6 +9,7 @@ not after truncating a top-k.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -117,26 +118,82 @@ def without_ids(index: FaissIndex, remove: np.ndarray, config: VectorIndexConfig
 
 
 def search_vectors(index: FaissIndex, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> VectorHits:
-    """Top `depth` vectors for one query; `allowed` restricts to those vector ids."""
+    """Top `depth` vectors for one query; `allowed` restricts to those vector ids.
+
+    A filtered search returns `depth` hits whenever that many allowed vectors exist, whatever the
+    index kind: on IVF the filter can only drop vectors from the lists it probes, so a filtered
+    search probes more lists (`_filtered_nprobe`) instead of returning short.
+    """
     import faiss
 
     depth = min(depth, index.ntotal)
     if depth <= 0 or (allowed is not None and len(allowed) == 0):
         return VectorHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
-    params = None
-    if allowed is not None:
-        selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # SWIG accepts keywords
+    query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     # One query gains nothing from OpenMP, and its thread team spins: on 2 busy cores a single search got
     # 5x slower, and worse with several request threads searching at once. The setting is per thread.
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
-        scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), depth, params=params)
+        if allowed is None:
+            scores, ids = index.search(query, depth)
+        else:
+            scores, ids = _search_filtered(index, query, depth, allowed)
     finally:
         faiss.omp_set_num_threads(threads)
     found = ids[0] >= 0
     return VectorHits(ids[0][found], scores[0][found])
+
+
+def _search_filtered(index: FaissIndex, query: np.ndarray, depth: int, allowed: np.ndarray) -> tuple[Any, Any]:
+    import faiss
+
+    allowed = np.ascontiguousarray(allowed, dtype=np.int64)
+    selector = _selector(allowed)
+    inner = faiss.downcast_index(index.index)
+    if not isinstance(inner, faiss.IndexIVF):
+        return index.search(query, depth, params=faiss.SearchParameters(sel=selector))  # type: ignore[call-arg]
+    # IVF scores only the vectors in the lists it probes, so a filter there can leave fewer than `depth`
+    # hits, and its hits lie farther out than unfiltered ones. Start as wide as the allowed fraction asks
+    # (a small filter probes every list, which is exact search over the allowed vectors) and widen until
+    # enough hits arrive. The allowed ids are distinct (a vector map's), so `want` hits exist.
+    want = min(depth, len(allowed))
+    nprobe = _filtered_nprobe(inner.nlist, inner.nprobe, index.ntotal, len(allowed), depth)
+    while True:
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
+        scores, ids = index.search(query, depth, params=params)
+        if nprobe >= inner.nlist or int((ids[0] >= 0).sum()) >= want:
+            return scores, ids
+        nprobe = min(inner.nlist, nprobe * 4)
+
+
+def _filtered_nprobe(nlist: int, nprobe: int, total: int, allowed: int, depth: int) -> int:
+    """Lists a filtered IVF search starts with.
+
+    The filtered top `depth` are about the unfiltered top `depth / fraction`, so the probe widens by
+    1 / fraction to keep the unfiltered recall; and it covers enough lists that, spread evenly, twice
+    `depth` allowed vectors lie in them. Below a fraction of `nprobe / nlist` this is every list.
+    """
+    fraction = min(1.0, allowed / max(total, 1))
+    by_recall = math.ceil(nprobe / fraction)
+    by_count = math.ceil(2 * depth * nlist / allowed)
+    return max(1, min(nlist, max(nprobe, by_recall, by_count)))
+
+
+def _selector(allowed: np.ndarray) -> Any:
+    """A bitmap over the id range when it is compact (as the builder's counting ids are), else a hash set.
+
+    FAISS tests membership once per scanned vector; a bitmap costs a bit per id and a shift to test,
+    where a hash set of most of a large index costs tens of ms to build for every query.
+    """
+    import faiss
+
+    low, high = int(allowed.min()), int(allowed.max())
+    if low >= 0 and high < 64 * len(allowed) + 65_536:
+        bits = np.zeros(high + 1, dtype=bool)
+        bits[allowed] = True
+        return faiss.IDSelectorBitmap(np.packbits(bits, bitorder="little"))  # type: ignore[call-arg, arg-type]
+    return faiss.IDSelectorBatch(allowed)
 
 
 def read_vector_index(path: Path, dimension: int) -> FaissIndex:
