@@ -25,7 +25,7 @@ from starlette.types import Scope
 from indexer.errors import VraagbaakError
 from indexer.retrieval import Retriever, open_retriever
 from service.batching import QueryBatcher
-from service.errors import install_error_handlers
+from service.errors import install_error_handlers, new_error_id, public_message
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import BodyLimitMiddleware, OverloadMiddleware, SecurityHeadersMiddleware
 from service.routes import admin, documents, health, search, units
@@ -63,12 +63,14 @@ async def _load_retriever(app: FastAPI) -> None:
     try:
         retriever = await anyio.to_thread.run_sync(load)
     except VraagbaakError as error:
-        app.state.load_error = str(error)
-        logger.error("cannot serve: %s", error)
+        app.state.load_error_id = new_error_id()
+        app.state.load_error = public_message(error)  # clients see this; the paths stay in the log
+        logger.error("cannot serve (error id %s): %s", app.state.load_error_id, error)
         return
-    except Exception:
+    except Exception as error:
+        app.state.load_error_id = new_error_id()
         app.state.load_error = "loading the index or model failed; the server log has the details"
-        logger.exception("loading the index or model failed")
+        logger.exception("loading the index or model failed (error id %s): %s", app.state.load_error_id, error)
         return
     if app.state.retriever is None:  # an admin reload may have been quicker
         app.state.retriever = retriever
@@ -109,6 +111,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.state.settings = settings
     app.state.retriever = retriever
     app.state.load_error = None
+    app.state.load_error_id = None
     app.state.metrics = Metrics()
     app.state.batcher = QueryBatcher(settings.batch_max, settings.batch_wait_ms / 1000)
     app.state.updater = IndexUpdater(app)

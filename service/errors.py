@@ -1,8 +1,16 @@
-"""Domain errors and validation errors as HTTP responses: a readable `detail`, never a traceback."""
+"""Domain errors and validation errors as HTTP responses: a readable `detail`, never a traceback.
+
+Server-side failures (5xx, and the 409 of a locked index) answer with stable
+text and an `error_id`; the exception's own message, which may name server
+paths or repeat a library's words, goes to the log under the same id.
+Client errors that name the bad input (400, 422) keep their message.
+"""
 
 from __future__ import annotations
 
+import errno
 import logging
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +45,36 @@ _STATUS: list[tuple[type[VraagbaakError], int]] = [
     (ModelError, 503),
     (IndexWriteError, 507),  # Insufficient Storage: a full disk, the old index still serves
 ]
+
+
+# What a client reads about a failure on the server side; the most specific class first.
+_PUBLIC: list[tuple[type[VraagbaakError], str]] = [
+    (IndexLockedError, "another process is writing the index; try again when it is done"),
+    (
+        IndexNotFoundError,
+        "no index in the configured index directory; build one with `vraagbaak index build` "
+        "(or set VRAAGBAAK_INDEX_DIR)",
+    ),
+    (IndexCorruptError, "the index is damaged or incomplete; rebuild it with `vraagbaak index build`"),
+    (ManifestMismatchError, "the index was built with another model, dimension or format version; rebuild it"),
+    (ModelError, "the embedding model could not be loaded or run"),
+]
+WRITE_FAILED = "could not write the index; the previous index is unchanged"
+DISK_FULL = "could not write the index: the disk is full; the previous index is unchanged"
+INTERNAL = "internal server error; the server log has the details"
+
+
+def new_error_id() -> str:
+    """16 hex digits that tie a client's error body to its log record."""
+    return secrets.token_hex(8)
+
+
+def public_message(error: VraagbaakError) -> str:
+    """Stable text for a server-side failure: no paths, no library messages."""
+    if isinstance(error, IndexWriteError):
+        cause = error.__cause__
+        return DISK_FULL if isinstance(cause, OSError) and cause.errno == errno.ENOSPC else WRITE_FAILED
+    return next((text for kind, text in _PUBLIC if isinstance(error, kind)), INTERNAL)
 
 
 def _field(loc: Sequence[str | int]) -> str:
@@ -81,14 +119,18 @@ def status_of(error: VraagbaakError) -> int:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VraagbaakError)
     status = status_of(exc)
-    if status >= 500:
-        logger.error("%s %s failed: %s", request.method, request.url.path, exc)
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    if status == 422:  # the message names the bad input, for the client
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+    error_id = new_error_id()
+    level = logging.ERROR if status >= 500 else logging.WARNING
+    logger.log(level, "%s %s failed (error id %s): %s", request.method, request.url.path, error_id, exc)
+    return JSONResponse({"detail": public_message(exc), "error_id": error_id}, status_code=status)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("%s %s failed", request.method, request.url.path)
-    return JSONResponse({"detail": "internal server error; the server log has the details"}, status_code=500)
+    error_id = new_error_id()
+    logger.exception("%s %s failed (error id %s): %s", request.method, request.url.path, error_id, exc)
+    return JSONResponse({"detail": INTERNAL, "error_id": error_id}, status_code=500)
 
 
 # FastAPI's own words when a JSON body is not UTF-8; said plainly instead.
@@ -99,6 +141,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNDECODABLE_BODY:
         return JSONResponse({"detail": "body: not valid JSON in UTF-8 (undecodable bytes)"}, status_code=400)
+    state = request.app.state
+    load_error_id = getattr(state, "load_error_id", None)
+    if exc.status_code == 503 and load_error_id is not None and getattr(state, "load_error", None) is not None:
+        # "not ready" because the start-up load failed: the id its log record carries
+        body = {"detail": exc.detail, "error_id": load_error_id}
+        return JSONResponse(body, status_code=503, headers=exc.headers)
     return await http_exception_handler(request, exc)
 
 

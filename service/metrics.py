@@ -1,164 +1,117 @@
-"""Request counts and latency histograms, written in Prometheus' text format by hand.
+"""Request counts and latency histograms, exposed through `prometheus_client` in one registry per app.
 
 Routes are labelled by their template (`/v1/units/{unit_id}`), never the raw
-path, so the number of series stays bounded; unmatched paths share one label.
+path, and methods outside the standard HTTP set share the label `other`, so
+the number of series stays bounded whatever clients send.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.retrieval import Retriever
 from service.batching import BatchStats
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, math.inf)
 UNMATCHED = "<unmatched>"
+OTHER_METHOD = "other"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _labels(**labels: str) -> str:
-    return "{" + ",".join(f'{name}="{_escape(value)}"' for name, value in labels.items()) + "}"
-
-
-def _number(value: float) -> str:
-    if value == math.inf:
-        return "+Inf"
-    return repr(float(value)) if isinstance(value, float) else str(value)
-
-
-class _Histogram:
-    __slots__ = ("counts", "total")
-
-    def __init__(self) -> None:
-        self.counts = [0] * len(BUCKETS)
-        self.total = 0.0
-
-    def observe(self, seconds: float) -> None:
-        self.total += seconds
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                self.counts[i] += 1
-                break
+def method_label(method: str) -> str:
+    """The method as sent when it is a standard HTTP method, else `other`."""
+    return method if method in METHODS else OTHER_METHOD
 
 
 class Metrics:
-    """In-process counters; one instance per app."""
+    """The app's counters in its own `CollectorRegistry` (several apps may live in one process)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requests: dict[tuple[str, str, str], int] = {}
-        self._latency: dict[tuple[str, str], _Histogram] = {}
-        self.index_updates: dict[str, int] = {}
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._requests = Counter(
+            "vraagbaak_http_requests",
+            "HTTP requests by method, route template and status code.",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "vraagbaak_http_request_duration_seconds",
+            "Time from request to the end of the response, by route template.",
+            ("method", "route"),
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self._updates = Counter(
+            "vraagbaak_index_updates",
+            "Index changes made through the admin API, by action.",
+            ("action",),
+            registry=self.registry,
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        with self._lock:
-            key = (method, route, str(status))
-            self._requests[key] = self._requests.get(key, 0) + 1
-            self._latency.setdefault((method, route), _Histogram()).observe(seconds)
+        method = method_label(method)
+        self._requests.labels(method=method, route=route, status=str(status)).inc()
+        self._latency.labels(method=method, route=route).observe(seconds)
 
     def count_update(self, action: str) -> None:
-        with self._lock:
-            self.index_updates[action] = self.index_updates.get(action, 0) + 1
+        self._updates.labels(action=action).inc()
 
     def render(self, retriever: Retriever | None, batch: BatchStats) -> str:
-        with self._lock:
-            requests = sorted(self._requests.items())
-            latency = sorted((key, list(h.counts), h.total) for key, h in self._latency.items())
-            updates = sorted(self.index_updates.items())
-        lines: list[str] = []
+        """The Prometheus text exposition (format 0.0.4) of the counters and the serving state."""
+        return generate_latest(_Scrape(self.registry, retriever, batch)).decode("utf-8")
 
-        def family(name: str, kind: str, help_: str, samples: Iterable[str]) -> None:
-            lines.extend([f"# HELP {name} {help_}", f"# TYPE {name} {kind}", *samples])
 
-        family(
-            "vraagbaak_http_requests_total",
-            "counter",
-            "HTTP requests by method, route template and status code.",
-            (f"vraagbaak_http_requests_total{_labels(method=m, route=r, status=s)} {n}" for (m, r, s), n in requests),
-        )
-        samples: list[str] = []
-        for (method, route), counts, total in latency:
-            cumulative = 0
-            for bound, count in zip(BUCKETS, counts, strict=True):
-                cumulative += count
-                le = _number(bound)
-                samples.append(
-                    f"vraagbaak_http_request_duration_seconds_bucket{_labels(method=method, route=route, le=le)}"
-                    f" {cumulative}"
-                )
-            base = _labels(method=method, route=route)
-            samples.append(f"vraagbaak_http_request_duration_seconds_sum{base} {total!r}")
-            samples.append(f"vraagbaak_http_request_duration_seconds_count{base} {cumulative}")
-        family(
-            "vraagbaak_http_request_duration_seconds",
-            "histogram",
-            "Time from request to the end of the response, by route template.",
-            samples,
-        )
-        family(
-            "vraagbaak_ready",
-            "gauge",
-            "1 when the index and model are loaded.",
-            [f"vraagbaak_ready {int(retriever is not None)}"],
-        )
+class _Scrape:
+    """One scrape: the registry's families plus gauges read from the serving state at this moment.
+
+    prometheus_client adds a `_created` timestamp series to every counter and
+    histogram; the dashboards read none, so they are left out rather than
+    doubling the series (its switch for that is process-wide).
+    """
+
+    def __init__(self, registry: CollectorRegistry, retriever: Retriever | None, batch: BatchStats) -> None:
+        self._registry = registry
+        self._retriever = retriever
+        self._batch = batch
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._registry.collect():
+            family.samples = [sample for sample in family.samples if not sample.name.endswith("_created")]
+            yield family
+        yield from self._state()
+
+    def _state(self) -> Iterable[Metric]:
+        retriever, batch = self._retriever, self._batch
+        yield GaugeMetricFamily("vraagbaak_ready", "1 when the index and model are loaded.", int(retriever is not None))
         if retriever is not None:
             sizes = retriever.content.manifest.counts
             for what, value in (("documents", sizes.documents), ("units", sizes.units), ("vectors", sizes.vectors)):
-                family(
-                    f"vraagbaak_index_{what}",
-                    "gauge",
-                    f"{what.capitalize()} in the loaded index.",
-                    [f"vraagbaak_index_{what} {value}"],
-                )
-            info = _labels(generation=retriever.generation, model=retriever.encoder.model_id)
-            family(
-                "vraagbaak_index_info",
-                "gauge",
-                "The loaded index generation and model.",
-                [f"vraagbaak_index_info{info} 1"],
+                yield GaugeMetricFamily(f"vraagbaak_index_{what}", f"{what.capitalize()} in the loaded index.", value)
+            info = GaugeMetricFamily(
+                "vraagbaak_index_info", "The loaded index generation and model.", labels=("generation", "model")
             )
-        family(
-            "vraagbaak_index_updates_total",
-            "counter",
-            "Index changes made through the admin API, by action.",
-            (f"vraagbaak_index_updates_total{_labels(action=a)} {n}" for a, n in updates),
+            info.add_metric((retriever.generation, retriever.encoder.model_id), 1)
+            yield info
+        yield CounterMetricFamily(
+            "vraagbaak_encode_batches", "Model calls made by the query micro-batcher.", batch.batches
         )
-        family(
-            "vraagbaak_encode_batches_total",
-            "counter",
-            "Model calls made by the query micro-batcher.",
-            [f"vraagbaak_encode_batches_total {batch.batches}"],
+        yield CounterMetricFamily(
+            "vraagbaak_encode_questions", "Questions encoded by the micro-batcher.", batch.questions
         )
-        family(
-            "vraagbaak_encode_questions_total",
-            "counter",
-            "Questions encoded by the micro-batcher.",
-            [f"vraagbaak_encode_questions_total {batch.questions}"],
+        yield GaugeMetricFamily("vraagbaak_encode_batch_size_max", "Largest micro-batch so far.", batch.largest)
+        yield CounterMetricFamily(
+            "vraagbaak_encode_seconds", "Time spent in micro-batched model calls.", batch.encode_seconds
         )
-        family(
-            "vraagbaak_encode_batch_size_max",
-            "gauge",
-            "Largest micro-batch so far.",
-            [f"vraagbaak_encode_batch_size_max {batch.largest}"],
-        )
-        family(
-            "vraagbaak_encode_seconds_total",
-            "counter",
-            "Time spent in micro-batched model calls.",
-            [f"vraagbaak_encode_seconds_total {batch.encode_seconds!r}"],
-        )
-        return "\n".join(lines) + "\n"
 
 
 class MetricsMiddleware:

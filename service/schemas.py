@@ -272,6 +272,7 @@ class ErrorResponse(BaseModel):
 
     detail: str
     errors: list[ErrorDetail] | None = None
+    error_id: str | None = Field(default=None, description="Server errors: the id of the details in the server log.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
