@@ -162,7 +162,7 @@ class UnitBrief(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
-    source_path: str
+    source_file: str = Field(description="The file the document was read from (its name; no server paths).")
     content_hash: str
     warnings: list[str]
     vergaderjaar: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 
 from fastapi import APIRouter, HTTPException
 
@@ -50,7 +51,7 @@ def document_detail(retriever: Retriever, doc_id: str) -> DocumentDetail:
     units = retriever.units_of(doc_id)
     return DocumentDetail(
         **summarise(document, units).model_dump(),
-        source_path=document.source_path,
+        source_file=PurePath(document.source_path).name,  # never the server's directories
         content_hash=document.content_hash,
         warnings=list(document.warnings),
         **document.model_dump(
