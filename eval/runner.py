@@ -24,6 +24,7 @@ from eval.dataset import EvalQuestion
 from eval.judging import Retrieved, judge, relevant_keys
 from eval.metrics import compute_metrics, first_hit_rank, percentile
 from indexer.errors import VraagbaakError
+from indexer.query import MAX_K
 from indexer.retrieval import Filters, FusionConfig, Retriever, SearchMode
 
 if TYPE_CHECKING:
@@ -35,8 +36,6 @@ logger = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "lexical")
 BASELINES = ("dense-question", "dense-answer")
 VARIANTS = MODES + BASELINES
-API_MAX_K = 50
-"""The service's `k` limit (service.schemas.MAX_K; eval does not import service)."""
 
 
 class EvalRunError(VraagbaakError):
@@ -129,12 +128,12 @@ class HttpSearcher:
                 f"variant {variant!r} needs other fusion weights than the service's and runs in-process only; "
                 f"over --url choose one of {', '.join(MODES)}"
             )
-        asked = min(k + len(question.exclude), API_MAX_K)
+        asked = min(k + len(question.exclude), MAX_K)
         if asked < k + len(question.exclude):
             logger.warning(
                 "%s: the API returns at most %d results; after exclusion fewer than %d may remain",
                 question.id,
-                API_MAX_K,
+                MAX_K,
                 k,
             )
         body = {"question": question.question, "k": asked, "mode": variant, "filters": {}}
@@ -277,8 +276,8 @@ def resolve_variants(requested: str, searcher: Searcher) -> list[str]:
 def run_evaluation(
     questions: Sequence[EvalQuestion], searcher: Searcher, variants: Sequence[str], k: int = 10
 ) -> list[VariantResult]:
-    if not 1 <= k <= API_MAX_K:
-        raise EvalRunError(f"k must be between 1 and {API_MAX_K}, got {k}")
+    if not 1 <= k <= MAX_K:
+        raise EvalRunError(f"k must be between 1 and {MAX_K}, got {k}")
     results = []
     for variant in variants:
         started = time.perf_counter()

@@ -29,6 +29,7 @@ from indexer.errors import QueryError
 from indexer.highlights import analyse_answer, choose_highlights
 from indexer.lexical import analyze
 from indexer.manifest import check_model
+from indexer.query import check_k, clean_question
 from indexer.settings import QueryEngine
 from indexer.store import IndexContent, VectorMap, load_index
 from indexer.units import Document, DocumentKind, Unit
@@ -98,9 +99,6 @@ class SearchHit:
     citation: Citation | None = None
 
 
-MAX_K = 100
-
-
 class Retriever:
     """Searches one loaded index generation with one encoder; safe to share between threads."""
 
@@ -156,7 +154,7 @@ class Retriever:
 
     def encode(self, questions: Sequence[str]) -> np.ndarray:
         """Query vectors for several questions in one model call (the batch and micro-batch path)."""
-        return self.encoder.encode_queries([_clean_question(q) for q in questions])
+        return self.encoder.encode_queries([clean_question(q) for q in questions])
 
     def search(
         self, question: str, k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
@@ -166,7 +164,7 @@ class Retriever:
     def search_many(
         self, questions: Sequence[str], k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
     ) -> list[list[SearchHit]]:
-        cleaned = [_clean_question(q) for q in questions]
+        cleaned = [clean_question(q) for q in questions]
         vectors = self.encode(cleaned) if mode is not SearchMode.LEXICAL else None
         return [
             self.search_encoded(q, None if vectors is None else vectors[i], k, mode, filters)
@@ -182,9 +180,8 @@ class Retriever:
         filters: Filters | None = None,
     ) -> list[SearchHit]:
         """Rank units for a question whose query vector is already computed."""
-        if not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be between 1 and {MAX_K}, got {k}")
-        question = _clean_question(question)
+        check_k(k)
+        question = clean_question(question)
         filters = filters or Filters()
         restricted = filters.active or (self._has_unanswered and not filters.include_unanswered)
         mask = self._mask(filters) if restricted else None
@@ -306,15 +303,6 @@ def _best_per_unit(unit_rows: np.ndarray, scores: np.ndarray, depth: int) -> tup
 
 def _compact(dossier: str | None) -> str:
     return "".join((dossier or "").split()).casefold()
-
-
-def _clean_question(question: str) -> str:
-    if not isinstance(question, str):
-        raise QueryError(f"the question must be text, got {type(question).__name__}")
-    cleaned = "".join(char for char in question if char.isprintable() or char in "\n\t").strip()
-    if not cleaned:
-        raise QueryError("the question is empty")
-    return cleaned
 
 
 def open_retriever(

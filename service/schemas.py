@@ -8,30 +8,28 @@ prints these same objects.
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from indexer.citations import Citation
+from indexer.errors import QueryError
+from indexer.query import MAX_K, clean_question
 from indexer.retrieval import Filters, SearchHit, SearchMode
 from indexer.units import DocumentKind
 
 MAX_QUESTION_CHARS = 2000
 MAX_BATCH = 100
-MAX_K = 50
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-def clean_question(value: str) -> str:
-    """Drop control and format characters (NUL, zero-width, bidi overrides); refuse what is left empty."""
-    cleaned = "".join(
-        " " if char in "\n\t\r" else char for char in value if char in "\n\t\r" or unicodedata.category(char)[0] != "C"
-    ).strip()
-    if not cleaned:
-        raise ValueError("the question is empty (after removing whitespace and control characters)")
-    return cleaned
+def _valid_question(value: str) -> str:
+    """The one question rule (indexer.query), as pydantic wants it: a ValueError names the problem."""
+    try:
+        return clean_question(value)
+    except QueryError as error:
+        raise ValueError(str(error)) from error
 
 
 class _Strict(BaseModel):
@@ -67,7 +65,7 @@ class SearchRequest(_Strict):
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
-    _clean = field_validator("question")(clean_question)
+    _clean = field_validator("question")(_valid_question)
 
 
 class BatchRequest(_Strict):
@@ -81,7 +79,7 @@ class BatchRequest(_Strict):
     @field_validator("questions")
     @classmethod
     def _clean(cls, values: list[str]) -> list[str]:
-        return [clean_question(value) for value in values]
+        return [_valid_question(value) for value in values]
 
 
 class SearchResult(BaseModel):
