@@ -20,6 +20,7 @@ from indexer.units import DocumentKind
 
 MAX_QUESTION_CHARS = 2000
 MAX_BATCH = 100
+_K_HELP = "Results per question; when left out, the server's VRAAGBAAK_TOP_K (default 5)."
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -61,7 +62,7 @@ class SearchFilters(_Strict):
 
 class SearchRequest(_Strict):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The new parliamentary question.")
-    k: int = Field(default=5, ge=1, le=MAX_K, strict=True)
+    k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=_K_HELP)
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
@@ -72,7 +73,7 @@ class BatchRequest(_Strict):
     questions: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS)]] = Field(
         min_length=1, max_length=MAX_BATCH
     )
-    k: int = Field(default=5, ge=1, le=MAX_K, strict=True)
+    k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=_K_HELP)
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
 

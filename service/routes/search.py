@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from indexer.retrieval import Retriever, SearchMode
 from indexer.units import DocumentKind
 from service.batching import QueryBatcher
-from service.deps import BatcherDep, RetrieverDep
+from service.deps import BatcherDep, RetrieverDep, SettingsDep
 from service.schemas import (
     MAX_K,
     MAX_QUESTION_CHARS,
@@ -34,15 +34,16 @@ router = APIRouter(prefix="/v1", tags=["search"])
 _QUERY_NAMES = {"question": "q", "parties": "party", "doc_ids": "doc_id", "kinds": "kind"}
 
 
-def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatcher) -> SearchResponse:
+def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatcher, default_k: int) -> SearchResponse:
     """Encode through the micro-batcher (skipped for lexical search), then rank."""
     started = time.perf_counter()
+    k = request.k or default_k
     vector = None if request.mode is SearchMode.LEXICAL else batcher.encode(retriever, request.question)
-    hits = retriever.search_encoded(request.question, vector, request.k, request.mode, request.filters.to_filters())
+    hits = retriever.search_encoded(request.question, vector, k, request.mode, request.filters.to_filters())
     return SearchResponse(
         query=request.question,
         mode=request.mode,
-        k=request.k,
+        k=k,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         index_generation=retriever.generation,
         results=[to_result(hit) for hit in hits],
@@ -50,8 +51,10 @@ def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatch
 
 
 @router.post("/search", summary="Search with a JSON body")
-def search(request: SearchRequest, retriever: RetrieverDep, batcher: BatcherDep) -> SearchResponse:
-    return run_search(request, retriever, batcher)
+def search(
+    request: SearchRequest, retriever: RetrieverDep, batcher: BatcherDep, settings: SettingsDep
+) -> SearchResponse:
+    return run_search(request, retriever, batcher, settings.top_k)
 
 
 def _query_errors(error: ValidationError) -> list[dict[str, Any]]:
@@ -69,8 +72,9 @@ def _query_errors(error: ValidationError) -> list[dict[str, Any]]:
 def search_get(
     retriever: RetrieverDep,
     batcher: BatcherDep,
+    settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.")],
-    k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
+    k: Annotated[int | None, Query(ge=1, le=MAX_K, description="Default: VRAAGBAAK_TOP_K.")] = None,
     mode: SearchMode = SearchMode.HYBRID,
     party: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 - FastAPI copies query defaults
     doc_id: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
@@ -97,27 +101,26 @@ def search_get(
         )
     except ValidationError as error:
         raise RequestValidationError(_query_errors(error)) from error
-    return run_search(request, retriever, batcher)
+    return run_search(request, retriever, batcher, settings.top_k)
 
 
 @router.post("/search/batch", summary="Up to 100 questions in one call")
-def search_batch(request: BatchRequest, retriever: RetrieverDep) -> BatchResponse:
+def search_batch(request: BatchRequest, retriever: RetrieverDep, settings: SettingsDep) -> BatchResponse:
     """One model call for all questions (already a batch, so the micro-batcher is bypassed)."""
     started = time.perf_counter()
+    k = request.k or settings.top_k
     filters = request.filters.to_filters()
     vectors = None if request.mode is SearchMode.LEXICAL else retriever.encode(request.questions)
     encode_ms = (time.perf_counter() - started) * 1000 / len(request.questions)
     responses = []
     for i, question in enumerate(request.questions):
         one = time.perf_counter()
-        hits = retriever.search_encoded(
-            question, None if vectors is None else vectors[i], request.k, request.mode, filters
-        )
+        hits = retriever.search_encoded(question, None if vectors is None else vectors[i], k, request.mode, filters)
         responses.append(
             SearchResponse(
                 query=question,
                 mode=request.mode,
-                k=request.k,
+                k=k,
                 took_ms=round(encode_ms + (time.perf_counter() - one) * 1000, 2),
                 index_generation=retriever.generation,
                 results=[to_result(hit) for hit in hits],

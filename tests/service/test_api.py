@@ -206,3 +206,14 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     assert set(paths["/v1/search"]) == {"get", "post"}
     assert set(paths["/v1/documents/{doc_id}"]) == {"get", "delete"}
     assert client.get("/docs").status_code == 200
+
+
+def test_a_search_without_k_returns_the_configured_top_k(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(top_k=3)
+    question = "Hoeveel geld gaat naar exportbevordering?"
+    assert len(client.get("/v1/search", params={"q": question}).json()["results"]) == 3
+    posted = client.post("/v1/search", json={"question": question}).json()
+    assert (posted["k"], len(posted["results"])) == (3, 3)
+    batch = client.post("/v1/search/batch", json={"questions": [question]}).json()
+    assert batch["responses"][0]["k"] == 3
+    assert len(client.get("/v1/search", params={"q": question, "k": 1}).json()["results"]) == 1

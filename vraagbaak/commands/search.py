@@ -58,11 +58,12 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     retriever = open_retriever(args.index or settings.index_dir, settings.model_cache, engine=settings.query_engine)
     started = time.perf_counter()
-    hits = retriever.search(request.question, request.k, request.mode, request.filters.to_filters())
+    k = request.k or settings.top_k
+    hits = retriever.search(request.question, k, request.mode, request.filters.to_filters())
     response = SearchResponse(
         query=request.question,
         mode=request.mode,
-        k=request.k,
+        k=k,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         index_generation=retriever.generation,
         results=[to_result(hit) for hit in hits],
