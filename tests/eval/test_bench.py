@@ -129,7 +129,7 @@ def test_bench_quick_writes_every_section(
     monkeypatch.setenv("VRAAGBAAK_MODEL_CACHE", str(model_cache))
     out = tmp_path / "bench"
     argv = ["bench", "--quick", "--index", str(seed_index), "--out", str(out), "--scale-sizes", "2000"]
-    argv += ["--duration", "1", "--concurrency", "1,4", "--build-units", "10", "--sections", "build,query,http,scale"]
+    argv += ["--duration", "3", "--concurrency", "1,4", "--build-units", "10", "--sections", "build,query,http,scale"]
     assert main(argv) == 0
     results = json.loads((out / "bench.json").read_text())
     assert {"machine", "config", "build", "query", "cold_start", "http", "scale", "targets"} <= set(results)

@@ -217,3 +217,8 @@ def test_a_search_without_k_returns_the_configured_top_k(make_client: Callable[.
     batch = client.post("/v1/search/batch", json={"questions": [question]}).json()
     assert batch["responses"][0]["k"] == 3
     assert len(client.get("/v1/search", params={"q": question, "k": 1}).json()["results"]) == 1
+
+
+def test_k_null_means_the_server_default(make_client: Callable[..., TestClient]) -> None:
+    body = make_client(top_k=2).post("/v1/search", json={"question": "windmolens op zee", "k": None}).json()
+    assert body["k"] == 2
