@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import random
 import resource
-import signal
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from indexer.errors import ParseError
 from indexer.parsing import parse_document
 from indexer.parsing.readers import Format, read_bytes
 from tests.conftest import REPO
+from tests.deadlines import time_limit
 
 # --- a tiny PDF writer: hand-made files, so no document is copied into the repository ---------
 Line = tuple[float, float, str]  # x, y (points from the bottom), text
@@ -127,22 +126,6 @@ def read_in_child(path: Path) -> dict[str, str]:
     assert completed.returncode == 0, completed.stderr.decode(errors="replace")[-3000:]
     result: dict[str, str] = json.loads(completed.stdout)
     return result
-
-
-@contextmanager
-def time_limit_s(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging (Python code only; PDFium itself is bounded in a child)."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def hostile_error(tmp_path: Path, name: str, raw: bytes) -> str:
@@ -263,7 +246,7 @@ def test_large_ordinary_streams_are_measured_and_read() -> None:
     drawing = b"0 0 m 100 100 l S\n" * 150_000  # 2.7 MB of line art
     lines = b"\n".join(b"1 0 0 1 72 %d Tm (Regel %d van de tekst) Tj" % (800 - i * 14, i) for i in range(50))
     content = flate_stream(b"", [drawing, b"BT /F1 10 Tf\n", lines, b"\nET"])
-    with time_limit_s(20):
+    with time_limit(20):
         extracted = read_bytes(build_pdf([content], raw_streams=True), "groot.pdf")
     assert "Regel 49 van de tekst" in extracted.text
 
