@@ -48,7 +48,8 @@ USER 10001:10001
 WORKDIR /var/lib/vraagbaak
 EXPOSE 8000
 
+# Ready, not only alive: /readyz is 503 while no index is loaded, and the check then fails.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4)"]
 
 CMD ["vraagbaak", "serve", "--host", "0.0.0.0"]
