@@ -37,19 +37,15 @@ def analyse_answer(answer: str) -> AnalysedAnswer:
     return AnalysedAnswer(sentences, tuple(frozenset(analyze(sentence)) for sentence in sentences))
 
 
-def highlight(answer: str, question: str, document_frequency: Mapping[str, float], limit: int = 2) -> list[str]:
-    """Up to `limit` sentences of `answer`, in reading order, that share the most weight with `question`.
-
-    `document_frequency` maps a term to the share of units that contain it;
-    unknown terms count as rare. Without any shared term, the first sentence.
-    """
-    return choose_highlights(analyse_answer(answer), frozenset(analyze(question)), document_frequency, limit)
-
-
 def choose_highlights(
     answer: AnalysedAnswer, question_terms: frozenset[str], document_frequency: Mapping[str, float], limit: int = 2
 ) -> list[str]:
-    """`highlight` on an answer and a question already analysed (the retriever caches the answers)."""
+    """Up to `limit` sentences of an analysed answer, in reading order, that share the most weight with
+    the question's terms; without any shared term, the first sentence.
+
+    `document_frequency` maps a term to the share of units that contain it; unknown terms count as rare.
+    The answer comes analysed because the retriever caches answers, which recur across searches.
+    """
     if not answer.sentences:
         return []
     scored: list[tuple[float, int]] = []

@@ -73,10 +73,6 @@ class VectorMap:
     def field_code(field: VectorField) -> int:
         return _FIELDS.index(field)
 
-    @staticmethod
-    def field_of(code: int) -> VectorField:
-        return _FIELDS[code]
-
 
 @dataclass(frozen=True)
 class IndexContent:

@@ -102,21 +102,6 @@ def stored_vectors(index: FaissIndex) -> tuple[np.ndarray, np.ndarray]:
     return ids, index.index.reconstruct_n(0, len(ids))
 
 
-def without_ids(index: FaissIndex, remove: np.ndarray, config: VectorIndexConfig) -> FaissIndex:
-    """A copy of `index` without the vectors `remove`; HNSW cannot delete, so it is rebuilt."""
-    import faiss
-
-    kind = index_kind(index)
-    if kind == "hnsw":
-        ids, vectors = stored_vectors(index)
-        keep = ~np.isin(ids, remove)
-        return build_vector_index(vectors[keep], ids[keep], kind, config)
-    copy = faiss.clone_index(index)
-    if len(remove):
-        copy.remove_ids(faiss.IDSelectorBatch(np.ascontiguousarray(remove, dtype=np.int64)))
-    return copy
-
-
 def search_vectors(index: FaissIndex, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> VectorHits:
     """Top `depth` vectors for one query; `allowed` restricts to those vector ids.
 
