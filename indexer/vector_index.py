@@ -41,10 +41,9 @@ class VectorIndexConfig(BaseModel):
     def resolve_kind(self, count: int) -> IndexKind:
         """Exact search up to `approximate_above`, IVF-flat past it.
 
-        `vraagbaak bench --scale` chose IVF-flat (nlist sqrt(n), nprobe 64):
-        at 1M synthetic vectors recall@10 0.957 at 4.4 ms p50 and a 26 s build
-        on 2 cores, where HNSW M16/efConstruction 40 reached 0.73 at best and
-        the M32/efConstruction 80 graph takes 12+ minutes to build.
+        `vraagbaak bench --scale` chose IVF-flat (nlist sqrt(n), nprobe 64) over
+        HNSW on recall, latency and build time at 1M vectors; the figures are in
+        docs/performance.md.
         """
         if self.kind != "auto":
             return self.kind
