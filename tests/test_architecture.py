@@ -1,4 +1,4 @@
-"""The dependency direction of STYLE.md, checked by parsing imports with `ast`."""
+"""The dependency direction of the style guide (../shared/STYLE.md, §1), checked by parsing imports."""
 
 from __future__ import annotations
 
