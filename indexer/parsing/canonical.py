@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.parsing.labels import LabelKind, match_label
+from indexer.parsing.labels import BARE_NUMBER, DOTTED_QUESTION, LabelKind, match_label
 
 PAGE_BREAK = "\f"
 
@@ -37,8 +37,6 @@ _FURNITURE = (
 _INLINE_FURNITURE = re.compile(
     r"\s*(?:(?:ah|kv)-tk-[\w-]{6,24}\s+)?ISSN \d{4}\s*-\s*\d{4}.{0,120}?(?:Aanhangsel|Vragen) \d{1,3}\b"
 )
-_NUMBER_ONLY = re.compile(r"^\s*(\d{1,3})\s*+[.)]?\s*$")
-_DOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\.\s+([A-ZÀ-Ý‘'\"“(].*)$")
 # Inside a dotted sequence, one whose dot was lost in extraction ("4 Welke kosten …").
 _UNDOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\s+([A-ZÀ-Ý‘'\"“(].*)$")
 _MIN_SEQUENCE = 2
@@ -122,13 +120,13 @@ def _label_numbered_lines(lines: list[str]) -> list[str]:
     but only where the document has no "Vraag" labels of its own and they count up from 1."""
     if _has_question_labels(lines):
         return lines
-    bare = _number_sequence(lines, _NUMBER_ONLY, question_mark=True)
+    bare = _number_sequence(lines, BARE_NUMBER, question_mark=True)
     if bare:
-        return [f"Vraag {_NUMBER_ONLY.match(line).group(1)}" if pos in bare else line for pos, line in enumerate(lines)]  # type: ignore[union-attr]
-    dotted = _number_sequence(lines, _DOTTED_QUESTION, _UNDOTTED_QUESTION, question_mark=True)
+        return [f"Vraag {BARE_NUMBER.match(line).group(1)}" if pos in bare else line for pos, line in enumerate(lines)]  # type: ignore[union-attr]
+    dotted = _number_sequence(lines, DOTTED_QUESTION, _UNDOTTED_QUESTION, question_mark=True)
     out: list[str] = []
     for pos, line in enumerate(lines):
-        m = (_DOTTED_QUESTION.match(line) or _UNDOTTED_QUESTION.match(line)) if pos in dotted else None
+        m = (DOTTED_QUESTION.match(line) or _UNDOTTED_QUESTION.match(line)) if pos in dotted else None
         out.extend([f"Vraag {m.group(1)}", m.group(2)] if m else [line])
     return out
 

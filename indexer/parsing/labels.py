@@ -26,9 +26,9 @@ _ANSWER = re.compile(
     rf"^\s*Antwoord(?:en)?(?:\s+op)?(?:\s+(?:vraag|vragen))?(?:\s+(?P<numbers>{NUMBER_LIST})\b)?\s*(?P<colon>[:.]?)\s*(?P<rest>.*)$"
 )
 # A bare question number, alone on its line ("1", "1.", "1)"): the ministry .docx layout.
-_BARE_NUMBER = re.compile(r"^\s*(?P<number>\d{1,3})\s*+[.)]?\s*$")
+BARE_NUMBER = re.compile(r"^\s*(?P<number>\d{1,3})\s*+[.)]?\s*$")
 # "1. Wat wordt bedoeld …": numbered questions with unlabelled answers (Algemene Rekenkamer).
-_DOTTED = re.compile(r"^\s*(?P<number>\d{1,3})\.\s+(?P<rest>[A-ZÀ-Ý‘'\"“(].*)$")
+DOTTED_QUESTION = re.compile(r"^\s*(?P<number>\d{1,3})\.\s+(?P<rest>[A-ZÀ-Ý‘'\"“(].*)$")
 
 _RANGE = re.compile(r"(\d{1,3})[a-z]?(?:\s*t/m\s*|\s+tot en met\s+|\s*[-–]\s*)(\d{1,3})")
 _MAX_RANGE = 40
@@ -82,8 +82,8 @@ def match_label(text: str) -> Label | None:
             return None  # "Antwoord van Minister …", "Antwoorden Algemene Rekenkamer …": a heading, not a label
         numbers = parse_numbers(m.group("numbers")) if m.group("numbers") else ()
         return Label(LabelKind.ANSWER, numbers, rest)
-    if m := _BARE_NUMBER.match(text):
+    if m := BARE_NUMBER.match(text):
         return Label(LabelKind.BARE_NUMBER, (int(m.group("number")),), "")
-    if m := _DOTTED.match(text):
+    if m := DOTTED_QUESTION.match(text):
         return Label(LabelKind.DOTTED, (int(m.group("number")),), m.group("rest").strip())
     return None
