@@ -27,7 +27,7 @@ from indexer.retrieval import Retriever, open_retriever
 from service.batching import QueryBatcher
 from service.errors import install_error_handlers, new_error_id, public_message
 from service.metrics import Metrics, MetricsMiddleware
-from service.middleware import BodyLimitMiddleware, OverloadMiddleware, SecurityHeadersMiddleware
+from service.middleware import BodyLimitMiddleware, InFlight, OverloadMiddleware, SecurityHeadersMiddleware
 from service.routes import admin, documents, health, search, units
 from service.schemas import ERROR_RESPONSES
 from service.settings import ServiceSettings
@@ -113,8 +113,11 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.state.load_error = None
     app.state.load_error_id = None
     app.state.metrics = Metrics()
-    app.state.batcher = QueryBatcher(settings.batch_max, settings.batch_wait_ms / 1000)
+    app.state.batcher = QueryBatcher(
+        settings.batch_max, settings.batch_wait_ms / 1000, timeout_s=settings.encode_timeout_s
+    )
     app.state.updater = IndexUpdater(app)
+    app.state.in_flight = InFlight(settings.max_in_flight)
 
     install_error_handlers(app)
     for module in (search, units, documents, admin, health):
@@ -140,7 +143,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
             allow_headers=["Content-Type", "X-API-Key", "Authorization"],
         )
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
-    app.add_middleware(OverloadMiddleware, max_in_flight=settings.max_in_flight)
+    app.add_middleware(OverloadMiddleware, in_flight=app.state.in_flight, weighed_paths=("/v1/search/batch",))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, templates=lambda: app.openapi()["paths"])
     app.add_middleware(SecurityHeadersMiddleware)
     return app

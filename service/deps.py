@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from indexer.retrieval import Retriever
 from service.batching import QueryBatcher
 from service.metrics import Metrics
+from service.middleware import InFlight, Ticket
 from service.settings import ServiceSettings
 
 ADMIN_DISABLED = "admin routes are disabled: no API key is configured (set VRAAGBAAK_API_KEY)"
@@ -37,6 +38,14 @@ def get_settings(request: Request) -> ServiceSettings:
 def get_batcher(request: Request) -> QueryBatcher:
     batcher: QueryBatcher = request.app.state.batcher
     return batcher
+
+
+def weigh_batch(request: Request, questions: int) -> None:
+    """Count a batch as `questions` requests against the overload limit; 503 when they do not fit."""
+    in_flight: InFlight = request.app.state.in_flight
+    ticket: Ticket | None = getattr(request.state, "ticket", None)
+    if ticket is not None and not in_flight.weigh(ticket, questions):
+        raise HTTPException(status_code=503, detail=in_flight.busy_message, headers={"Retry-After": "1"})
 
 
 def get_metrics(request: Request) -> Metrics:

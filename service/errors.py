@@ -31,6 +31,7 @@ from indexer.errors import (
     QueryError,
     VraagbaakError,
 )
+from service.batching import EngineDownError, EngineTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ _PUBLIC: list[tuple[type[VraagbaakError], str]] = [
 WRITE_FAILED = "could not write the index; the previous index is unchanged"
 DISK_FULL = "could not write the index: the disk is full; the previous index is unchanged"
 INTERNAL = "internal server error; the server log has the details"
+ENGINE_TIMEOUT = "the query engine did not answer in time; retry shortly"
+ENGINE_DOWN = "the query engine is not available; retry later"
 
 
 def new_error_id() -> str:
@@ -133,6 +136,15 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": INTERNAL, "error_id": error_id}, status_code=500)
 
 
+async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, EngineTimeoutError | EngineDownError)
+    error_id = new_error_id()
+    logger.error("%s %s failed (error id %s): %s", request.method, request.url.path, error_id, exc)
+    # Retry-After: a timeout is load that passes; a dead or stuck engine takes a restart or a long call.
+    detail, retry_after = (ENGINE_TIMEOUT, "5") if isinstance(exc, EngineTimeoutError) else (ENGINE_DOWN, "30")
+    return JSONResponse({"detail": detail, "error_id": error_id}, status_code=503, headers={"Retry-After": retry_after})
+
+
 # FastAPI's own words when a JSON body is not UTF-8; said plainly instead.
 _UNDECODABLE_BODY = "There was an error parsing the body"
 
@@ -154,4 +166,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(VraagbaakError, _domain_error)
+    app.add_exception_handler(EngineTimeoutError, _engine_error)
+    app.add_exception_handler(EngineDownError, _engine_error)
     app.add_exception_handler(Exception, _unexpected)

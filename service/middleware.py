@@ -7,7 +7,9 @@ request and never buffer responses.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -116,31 +118,92 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+@dataclass
+class Ticket:
+    """One request's share of the limit; the handler of a batch raises `weight` to its questions."""
+
+    weight: int = 1
+    pending: bool = False  # a batch not weighed yet: it does not count against the others' room
+
+
+class InFlight:
+    """The weight of the requests being served, against VRAAGBAAK_MAX_IN_FLIGHT.
+
+    A request weighs one; a batch of searches weighs one per question, capped
+    at the limit so that a large batch still runs on an idle server. Its
+    weight is known only once its body is read: until then it is pending, and
+    batches are weighed against the work already weighed, so two batches that
+    arrive together never refuse each other. A lock, because handlers run in
+    the threadpool.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+        self.pending = 0
+        self.refused = 0
+        self._lock = threading.Lock()
+
+    @property
+    def busy_message(self) -> str:
+        return f"the server is busy ({self.limit} requests in flight); retry shortly"
+
+    def admit(self, pending: bool = False) -> Ticket | None:
+        """A ticket of weight one, or None (refused) when the limit is reached."""
+        with self._lock:
+            if self.count >= self.limit:
+                self.refused += 1
+                return None
+            self.count += 1
+            self.pending += pending
+            return Ticket(1, pending)
+
+    def weigh(self, ticket: Ticket, questions: int) -> bool:
+        """Raise `ticket` to a batch of `questions`; False (weight unchanged) when the others leave no room."""
+        weight = min(questions, self.limit)
+        with self._lock:
+            if ticket.pending:
+                ticket.pending = False
+                self.pending -= 1
+            others = self.count - self.pending - ticket.weight
+            if others + weight > self.limit:
+                self.refused += 1
+                return False
+            self.count += weight - ticket.weight
+            ticket.weight = weight
+            return True
+
+    def release(self, ticket: Ticket) -> None:
+        with self._lock:
+            self.count -= ticket.weight
+            if ticket.pending:
+                self.pending -= 1
+
+
 class OverloadMiddleware:
-    """503 with Retry-After once `max_in_flight` requests are being served, instead of an unbounded queue.
+    """503 with Retry-After once `in_flight` is at its limit, instead of an unbounded queue.
 
     Health, readiness and metrics stay exempt, so probes still see a busy
-    server as alive. The count is plain because the event loop is one thread.
+    server as alive.
     """
 
     EXEMPT = ("/healthz", "/readyz", "/metrics")
 
-    def __init__(self, app: ASGIApp, max_in_flight: int, retry_after_s: int = 1) -> None:
+    def __init__(
+        self, app: ASGIApp, in_flight: InFlight, weighed_paths: tuple[str, ...] = (), retry_after_s: int = 1
+    ) -> None:
         self.app = app
-        self.max_in_flight = max_in_flight
+        self.in_flight = in_flight
+        self.weighed_paths = weighed_paths  # POSTs whose handler weighs them (`InFlight.weigh`)
         self.retry_after = str(retry_after_s).encode()
-        self.in_flight = 0
-        self.refused = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.EXEMPT:
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.max_in_flight:
-            self.refused += 1
-            body = json.dumps(
-                {"detail": f"the server is busy ({self.max_in_flight} requests in flight); retry shortly"}
-            ).encode()
+        ticket = self.in_flight.admit(pending=scope["method"] == "POST" and scope["path"] in self.weighed_paths)
+        if ticket is None:
+            body = json.dumps({"detail": self.in_flight.busy_message}).encode()
             await send(
                 {
                     "type": "http.response.start",
@@ -154,8 +217,8 @@ class OverloadMiddleware:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        self.in_flight += 1
+        scope.setdefault("state", {})["ticket"] = ticket
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self.in_flight.release(ticket)

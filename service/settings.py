@@ -29,6 +29,12 @@ class ServiceSettings(Settings):
     batch_wait_ms: float = Field(
         default=2.0, ge=0.0, le=100.0, description="How long a micro-batch waits for more questions."
     )
+    encode_timeout_s: float = Field(
+        default=30.0,
+        gt=0.0,
+        le=3600.0,
+        description="Longest a search waits for the query engine; past it 503 with Retry-After.",
+    )
     malloc_arenas: int = Field(
         default=2,
         ge=0,

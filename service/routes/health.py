@@ -1,8 +1,8 @@
-"""Probes and metrics: `/healthz` (process up), `/readyz` (index and model loaded), `/metrics`."""
+"""Probes and metrics: `/healthz` (process up), `/readyz` (index and model loaded, engine answering), `/metrics`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
 from service.deps import BatcherDep, MetricsDep, get_retriever
@@ -19,11 +19,14 @@ async def healthz() -> HealthResponse:
 
 @router.get(
     "/readyz",
-    summary="The index and model are loaded (503 until then)",
-    responses={503: {"description": "Still loading, or loading failed (the detail says why)."}},
+    summary="The index and model are loaded and the query engine answers (503 otherwise)",
+    responses={503: {"description": "Loading, load failed, or the query engine is dead or stuck (see detail)."}},
 )
-async def readyz(request: Request) -> ReadyResponse:
+async def readyz(request: Request, batcher: BatcherDep) -> ReadyResponse:
     retriever = get_retriever(request)
+    problem = batcher.problem
+    if problem is not None:
+        raise HTTPException(status_code=503, detail=f"not ready: {problem}", headers={"Retry-After": "30"})
     counts = retriever.content.manifest.counts
     return ReadyResponse(
         status="ready",
