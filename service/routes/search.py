@@ -31,10 +31,10 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
-# Query-string names of the GET form, by the field of SearchRequest they fill.
 # Questions of a batch per trip through the engine queue: single searches asked meanwhile go between trips.
 BATCH_CHUNK = 8
 
+# Query-string names of the GET form, by the field of SearchRequest they fill.
 _QUERY_NAMES = {"question": "q", "parties": "party", "doc_ids": "doc_id", "kinds": "kind"}
 
 
