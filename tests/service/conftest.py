@@ -74,10 +74,17 @@ def fake_index(tmp_path: Path, fake_encoder: FakeEncoder) -> Path:
 
 @pytest.fixture
 def make_client(tmp_path: Path, fake_index: Path, fake_encoder: FakeEncoder) -> Iterator[Callable[..., TestClient]]:
-    """`make_client(api_key=..., **settings)`: a TestClient on the fake index (lifespan run)."""
+    """`make_client(api_key=..., encoder=..., **settings)`: a TestClient on the fake index (lifespan run);
+    `encoder` (a FakeEncoder or subclass) is what its questions go to."""
     clients: list[TestClient] = []
 
-    def make(*, inject: bool = True, raise_server_exceptions: bool = True, **overrides: object) -> TestClient:
+    def make(
+        *,
+        inject: bool = True,
+        raise_server_exceptions: bool = True,
+        encoder: FakeEncoder | None = None,
+        **overrides: object,
+    ) -> TestClient:
         values: dict[str, object] = {
             "index_dir": fake_index,
             "data_dir": tmp_path / "data",
@@ -86,7 +93,7 @@ def make_client(tmp_path: Path, fake_index: Path, fake_encoder: FakeEncoder) -> 
         }
         values.update(overrides)
         settings = ServiceSettings(**values)  # type: ignore[arg-type]
-        retriever = Retriever.load(fake_index, fake_encoder) if inject else None
+        retriever = Retriever.load(fake_index, encoder or fake_encoder) if inject else None
         client = TestClient(create_app(settings, retriever=retriever), raise_server_exceptions=raise_server_exceptions)
         client.__enter__()
         clients.append(client)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.retrieval import Retriever
-from service.app import create_app
 from service.batching import EngineDownError, EngineTimeoutError, QueryBatcher
 from service.errors import ENGINE_DOWN, ENGINE_TIMEOUT
 from service.middleware import InFlight
-from service.settings import ServiceSettings
 from tests.deadlines import time_limit
 from tests.fakes import FakeEncoder
 
@@ -53,30 +51,6 @@ class _OneEngineEncoder(FakeEncoder):
             time.sleep(self.seconds_per_question * len(texts))
             self.encoded.extend(texts)
             return super().encode_queries(texts, show_progress=show_progress)
-
-
-@pytest.fixture
-def make_app(tmp_path: Path, fake_index: Path) -> Iterator[Callable[..., TestClient]]:
-    """`make_app(encoder, **settings)`: a TestClient whose questions go to `encoder`."""
-    clients: list[TestClient] = []
-
-    def make(encoder: FakeEncoder, **overrides: object) -> TestClient:
-        values: dict[str, object] = {
-            "index_dir": fake_index,
-            "data_dir": tmp_path / "data",
-            "model_cache": tmp_path / "models",
-            "batch_wait_ms": 0.0,
-            **overrides,
-        }
-        app = create_app(ServiceSettings(**values), retriever=Retriever.load(fake_index, encoder))  # type: ignore[arg-type]
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
@@ -117,10 +91,10 @@ def test_batcher_wait_on_a_blocked_engine_times_out_and_the_engine_recovers(fake
 
 
 def test_search_waiting_on_a_blocked_engine_gets_503_with_retry_after(
-    make_app: Callable[..., TestClient],
+    make_client: Callable[..., TestClient],
 ) -> None:
     encoder = _BlockingEncoder()
-    client = make_app(encoder, encode_timeout_s=0.2)
+    client = make_client(encoder=encoder, encode_timeout_s=0.2)
     try:
         with time_limit(_GUARD_S):
             _assert_engine_503(client.post("/v1/search", json={"question": "windmolens"}), ENGINE_TIMEOUT, "5")
@@ -135,9 +109,11 @@ def test_search_waiting_on_a_blocked_engine_gets_503_with_retry_after(
 
 
 def test_readyz_and_searches_are_503_at_once_when_the_engine_thread_dies(
-    make_app: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+    make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = make_app(FakeEncoder(), encode_timeout_s=60.0)  # a hang would show: nothing here waits that long
+    client = make_client(
+        encoder=FakeEncoder(), encode_timeout_s=60.0
+    )  # a hang would show: nothing here waits that long
     batcher: QueryBatcher = client.app.state.batcher  # type: ignore[attr-defined]
     assert client.post("/v1/search", json={"question": "windmolens"}).status_code == 200
 
@@ -163,10 +139,10 @@ def test_readyz_and_searches_are_503_at_once_when_the_engine_thread_dies(
 
 
 def test_readyz_is_503_while_the_engine_is_stuck_and_200_once_it_answers(
-    make_app: Callable[..., TestClient],
+    make_client: Callable[..., TestClient],
 ) -> None:
     encoder = _BlockingEncoder()
-    client = make_app(encoder, encode_timeout_s=1.0)
+    client = make_client(encoder=encoder, encode_timeout_s=1.0)
     try:
         with time_limit(_GUARD_S):
             _assert_engine_503(client.post("/v1/search", json={"question": "windmolens"}), ENGINE_TIMEOUT, "5")
@@ -197,9 +173,9 @@ def test_a_stopped_engine_refuses_queued_questions(fake_index: Path) -> None:
 # ---------------------------------------------------------------- 3. single searches go between batch chunks
 
 
-def test_a_single_search_is_served_between_the_chunks_of_a_batch(make_app: Callable[..., TestClient]) -> None:
+def test_a_single_search_is_served_between_the_chunks_of_a_batch(make_client: Callable[..., TestClient]) -> None:
     encoder = _OneEngineEncoder(seconds_per_question=0.01)  # 100 questions: at least 1 s of engine time
-    client = make_app(encoder)
+    client = make_client(encoder=encoder)
     questions = [f"vraag {i:03d} over windmolens" for i in range(100)]
     finished: dict[str, float] = {}
 
@@ -225,9 +201,9 @@ def test_a_single_search_is_served_between_the_chunks_of_a_batch(make_app: Calla
 # ---------------------------------------------------------------- 4. a batch weighs by its questions
 
 
-def test_overload_limit_weighs_a_batch_by_its_questions(make_app: Callable[..., TestClient]) -> None:
+def test_overload_limit_weighs_a_batch_by_its_questions(make_client: Callable[..., TestClient]) -> None:
     encoder = _BlockingEncoder()
-    client = make_app(encoder, max_in_flight=10)
+    client = make_client(encoder=encoder, max_in_flight=10)
     in_flight = client.app.state.in_flight  # type: ignore[attr-defined]
     held: dict[str, int] = {}
 
