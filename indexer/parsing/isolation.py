@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.errors import ModelError, ParseError
+from indexer.parsing import DEFAULT_PASSAGE_TOKENS
 from indexer.units import ParsedDocument
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class ParseJob:
     text: str | None = None
     doc_id: str = ""
     source_path: str = ""
-    passage_tokens: int = 350
+    passage_tokens: int = DEFAULT_PASSAGE_TOKENS
     length_function: LengthFunction | None = None
 
 
@@ -275,7 +276,7 @@ class ParseWorker:
     # -- jobs
 
     def parse_file(
-        self, path: Path, *, passage_tokens: int = 350, length_function: LengthFunction | None = None
+        self, path: Path, *, passage_tokens: int = DEFAULT_PASSAGE_TOKENS, length_function: LengthFunction | None = None
     ) -> ParsedDocument:
         """Like `parse_document`, in the worker."""
         job = ParseJob(name=str(path), path=str(path), passage_tokens=passage_tokens, length_function=length_function)
@@ -287,7 +288,7 @@ class ParseWorker:
         doc_id: str,
         name: str,
         *,
-        passage_tokens: int = 350,
+        passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
         length_function: LengthFunction | None = None,
     ) -> ParsedDocument:
         """An upload's bytes; the format is the readers' to tell (by `name`'s suffix or the content)."""
@@ -302,7 +303,7 @@ class ParseWorker:
         doc_id: str,
         source_path: str = "",
         *,
-        passage_tokens: int = 350,
+        passage_tokens: int = DEFAULT_PASSAGE_TOKENS,
         length_function: LengthFunction | None = None,
     ) -> ParsedDocument:
         """Like `parse_text`, in the worker; messages name the document by `doc_id`."""
