@@ -24,8 +24,8 @@ from eval.dataset import EvalQuestion
 from eval.judging import Retrieved, judge, relevant_keys
 from eval.metrics import compute_metrics, first_hit_rank, percentile
 from indexer.errors import VraagbaakError
-from indexer.query import MAX_K
-from indexer.retrieval import Filters, FusionConfig, Retriever, SearchMode
+from indexer.retrieval.query import MAX_K
+from indexer.retrieval.retriever import Filters, FusionConfig, Retriever, SearchMode
 
 if TYPE_CHECKING:
     import httpx

@@ -23,7 +23,7 @@ from eval.dataset import EvalQuestion
 from eval.judging import Retrieved
 from eval.metrics import RECALL_KS, metric_names
 from eval.runner import VARIANTS, InProcessSearcher, VariantResult, evaluate_variant
-from indexer.retrieval import FusionConfig
+from indexer.retrieval.retriever import FusionConfig
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +145,8 @@ def build_prompt_index(
     seeds: Sequence[Path], index_dir: Path, prompt: Prompt, searcher: InProcessSearcher, show_progress: bool = False
 ) -> None:
     """An index like `searcher`'s (same model and chunking) but storing questions with `prompt`."""
-    from indexer.builder import build_index
     from indexer.parsing import parse_paths
+    from indexer.store.builder import build_index
 
     encoder = searcher.retriever.encoder
     chunking = searcher.retriever.content.manifest.chunking.model_copy(update={"question_prompt": prompt})

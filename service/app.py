@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from indexer.errors import VraagbaakError
-from indexer.retrieval import Retriever, open_retriever
+from indexer.retrieval.retriever import Retriever, open_retriever
 from service.batching import QueryBatcher
 from service.errors import install_error_handlers, new_error_id, public_message
 from service.metrics import Metrics, MetricsMiddleware

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 
 logger = logging.getLogger(__name__)
 

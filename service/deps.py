@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from service.batching import QueryBatcher
 from service.metrics import Metrics
 from service.middleware import InFlight, Ticket

@@ -18,7 +18,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamil
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from service.batching import BatchStats
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4

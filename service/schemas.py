@@ -10,123 +10,46 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from indexer.citations import Citation
-from indexer.errors import QueryError
-from indexer.query import MAX_K, clean_question
-from indexer.retrieval import Filters, SearchHit, SearchMode
+from indexer.retrieval.citations import Citation
+from indexer.retrieval.query import MAX_K
+from indexer.retrieval.retriever import SearchMode
+from indexer.retrieval.search import (
+    K_HELP,
+    MAX_QUESTION_CHARS,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+    StrictModel,
+    valid_question,
+)
 from indexer.units import DocumentKind
 
-MAX_QUESTION_CHARS = 2000
+__all__ = ["MAX_QUESTION_CHARS", "SearchFilters", "SearchRequest", "SearchResponse", "SearchResult"]
+
 MAX_BATCH = 100
-_K_HELP = "Results per question; when left out, the server's VRAAGBAAK_TOP_K (default 5)."
-
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-def _valid_question(value: str) -> str:
-    """The one question rule (indexer.query), as pydantic wants it: a ValueError names the problem."""
-    try:
-        return clean_question(value)
-    except QueryError as error:
-        raise ValueError(str(error)) from error
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SearchFilters(_Strict):
-    doc_ids: list[ShortText] = Field(default_factory=list, max_length=100)
-    kinds: list[DocumentKind] = Field(default_factory=list, max_length=len(DocumentKind))
-    parties: list[ShortText] = Field(default_factory=list, max_length=50)
-    dossier: ShortText | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    include_unanswered: bool = Field(
-        default=False, description="Also return questions printed without an answer (question documents, notices)."
-    )
-
-    def to_filters(self) -> Filters:
-        return Filters(
-            doc_ids=tuple(self.doc_ids),
-            kinds=tuple(self.kinds),
-            parties=tuple(self.parties),
-            dossier=self.dossier,
-            date_from=self.date_from,
-            date_to=self.date_to,
-            include_unanswered=self.include_unanswered,
-        )
-
-
-class SearchRequest(_Strict):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The new parliamentary question.")
-    k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=_K_HELP)
-    mode: SearchMode = SearchMode.HYBRID
-    filters: SearchFilters = Field(default_factory=SearchFilters)
-
-    _clean = field_validator("question")(_valid_question)
-
-
-class BatchRequest(_Strict):
+class BatchRequest(StrictModel):
     questions: list[Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS)]] = Field(
         min_length=1, max_length=MAX_BATCH
     )
-    k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=_K_HELP)
+    k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=K_HELP)
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
     @field_validator("questions")
     @classmethod
     def _clean(cls, values: list[str]) -> list[str]:
-        return [_valid_question(value) for value in values]
-
-
-class SearchResult(BaseModel):
-    unit_id: str
-    doc_id: str
-    number: int | None
-    question: str
-    answer: str
-    score: float
-    rank: int
-    matched: list[str] = Field(description="Signals that found the unit: question, answer, lexical.")
-    signals: dict[str, float] = Field(description="Raw score per signal: cosine for question/answer, BM25 for lexical.")
-    highlights: list[str]
-    citation: Citation
-
-
-class SearchResponse(BaseModel):
-    query: str
-    mode: SearchMode
-    k: int
-    took_ms: float
-    index_generation: str
-    results: list[SearchResult]
+        return [valid_question(value) for value in values]
 
 
 class BatchResponse(BaseModel):
     took_ms: float
     index_generation: str
     responses: list[SearchResponse]
-
-
-def to_result(hit: SearchHit) -> SearchResult:
-    assert hit.citation is not None
-    return SearchResult(
-        unit_id=hit.unit.unit_id,
-        doc_id=hit.unit.doc_id,
-        number=hit.unit.number,
-        question=hit.unit.question,
-        answer=hit.unit.answer,
-        score=round(hit.score, 6),
-        rank=hit.rank,
-        matched=[signal.value for signal in hit.matched],
-        signals={signal.value: round(value, 6) for signal, value in hit.signals.items()},
-        highlights=hit.highlights,
-        citation=hit.citation,
-    )
 
 
 # ------------------------------------------------------------ units and documents
@@ -220,7 +143,7 @@ def no_parent(value: str) -> str:
     return value
 
 
-class DocumentUpload(_Strict):
+class DocumentUpload(StrictModel):
     doc_id: str = Field(pattern=DOC_ID_PATTERN, description=DOC_ID_DESCRIPTION)
     text: str = Field(min_length=1, description="The document as plain UTF-8 text.")
 

@@ -1,6 +1,6 @@
 """Index changes made through the admin API, with an atomic swap of the serving retriever.
 
-Each change writes a new index generation (`indexer.builder`), loads a new
+Each change writes a new index generation (`indexer.store.builder`), loads a new
 `Retriever` for it off to the side, and then replaces `app.state.retriever`
 in one assignment. Requests that already hold the old retriever finish on
 it; new requests get the new one. A lock keeps this process's changes in
@@ -24,14 +24,14 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException
 
-from indexer.builder import add_documents, remove_documents
-from indexer.embedding import Encoder
 from indexer.errors import ParseError
+from indexer.model.encoder import Encoder
 from indexer.parsing import DOCUMENT_SUFFIXES
 from indexer.parsing.isolation import LengthFunction, ParseLimits, ParseWorker, length_function_for
 from indexer.parsing.readers import Format, sniff_format
-from indexer.retrieval import Retriever, open_retriever
-from indexer.store import read_index_manifest
+from indexer.retrieval.retriever import Retriever, open_retriever
+from indexer.store.builder import add_documents, remove_documents
+from indexer.store.generations import read_index_manifest
 from indexer.units import ParsedDocument
 from service.metrics import Metrics
 from service.schemas import ReloadResponse, UpdateResponse

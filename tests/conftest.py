@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embedding import ResolvedModel, SentenceTransformerEncoder
-from indexer.retrieval import Retriever
+from indexer.model.encoder import ResolvedModel
+from indexer.model.sentence_transformers_encoder import SentenceTransformerEncoder
+from indexer.retrieval.retriever import Retriever
 from indexer.settings import BUNDLED_MODEL
 from indexer.units import ParsedDocument
 
@@ -21,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from indexer.bundled_model.materialize import materialize_bundled_model
+    from indexer.model.bundled.materialize import materialize_bundled_model
 
     return materialize_bundled_model(tmp_path_factory.mktemp("model-cache")).path
 
@@ -29,7 +30,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def encoder(model_dir: Path) -> SentenceTransformerEncoder:
     """The real default encoder. Session-scoped and never mutated."""
-    from indexer.bundled_model.materialize import bundled_source_path, file_sha256
+    from indexer.model.bundled.materialize import bundled_source_path, file_sha256
 
     resolved = ResolvedModel(BUNDLED_MODEL, str(model_dir), file_sha256(bundled_source_path()))
     return SentenceTransformerEncoder(resolved)
@@ -55,7 +56,7 @@ def seed_index(
     tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed_documents: list[ParsedDocument]
 ) -> Path:
     """The seed corpus indexed with the real model, built once (about a minute). Never mutate it: copy it."""
-    from indexer.builder import build_index
+    from indexer.store.builder import build_index
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     build_index(seed_documents, encoder, index_dir)
@@ -64,6 +65,6 @@ def seed_index(
 
 @pytest.fixture(scope="session")
 def retriever(seed_index: Path, encoder: SentenceTransformerEncoder) -> Retriever:
-    from indexer.retrieval import Retriever
+    from indexer.retrieval.retriever import Retriever
 
     return Retriever.load(seed_index, encoder)

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 
 from eval.bench.stats import summarise
-from indexer.builder import build_index
-from indexer.chunking import ChunkingConfig, VectorField, chunk_unit
-from indexer.embedding import Encoder
-from indexer.retrieval import Retriever, SearchMode
+from indexer.model.encoder import Encoder
+from indexer.retrieval.retriever import Retriever, SearchMode
+from indexer.store.builder import build_index
+from indexer.store.chunking import ChunkingConfig, VectorField, chunk_unit
 from indexer.units import ParsedDocument
 
 logger = logging.getLogger(__name__)

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     from eval.bench.inprocess import measure_query_path
-    from indexer.retrieval import open_retriever
+    from indexer.retrieval.retriever import open_retriever
 
     retriever = open_retriever(args.index_dir, args.model_cache, engine=args.engine)
     opened_s = time.perf_counter() - started

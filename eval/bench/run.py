@@ -168,10 +168,10 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
 
 
 def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> None:
-    from indexer.embedding import load_encoder
+    from indexer.model.sentence_transformers_encoder import load_encoder
     from indexer.parsing import parse_paths
-    from indexer.retrieval import Retriever
-    from indexer.vector_index import stored_vectors
+    from indexer.retrieval.retriever import Retriever
+    from indexer.store.vector_index import stored_vectors
 
     assert config.scale_sizes is not None and config.duration_s is not None and config.warmup_s is not None
     assert config.rounds is not None
@@ -196,7 +196,7 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
         if index_dir is None:  # quick: the query sections run on the slice that was just built
             index_dir = build_dir
     if index_dir is None and {"query", "http", "scale"} & set(config.sections):
-        from indexer.builder import build_index
+        from indexer.store.builder import build_index
 
         index_dir = work / "seed-index"
         logger.info("building the seed index for the query sections at %s", index_dir)

@@ -1,6 +1,6 @@
 """Scale section: FAISS indexes and BM25 at 100k and 1M synthetic units (see `synthetic` for the recipe).
 
-Every approximate index is built with `indexer.vector_index.build_vector_index`
+Every approximate index is built with `indexer.store.vector_index.build_vector_index`
 (the product's code path) and searched one query at a time with
 `search_vectors`, like the retriever does; recall@10 is against exact
 (flat) search over the same vectors. Search-time parameters are swept on the
@@ -22,9 +22,9 @@ import numpy as np
 from eval.bench.inprocess import current_rss_mib
 from eval.bench.stats import recall_at_k, summarise
 from eval.bench.synthetic import VECTOR_RECIPE, synthetic_texts, synthetic_vectors
-from indexer.lexical import LexicalIndex
-from indexer.retrieval import top_rows
-from indexer.vector_index import FaissIndex, VectorIndexConfig, build_vector_index, search_vectors
+from indexer.retrieval.retriever import top_rows
+from indexer.store.lexical import LexicalIndex
+from indexer.store.vector_index import FaissIndex, VectorIndexConfig, build_vector_index, search_vectors
 
 logger = logging.getLogger(__name__)
 

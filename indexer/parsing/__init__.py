@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from indexer.errors import ParseError
 from indexer.parsing.detection import detect_kind
 from indexer.parsing.pipeline import parse_source
-from indexer.parsing.prose import approximate_tokens
+from indexer.parsing.prose import DEFAULT_PASSAGE_TOKENS, approximate_tokens
 from indexer.parsing.source import read_source, source_from_text
 from indexer.units import ParsedDocument
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from indexer.parsing.isolation import ParseLimits
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_PASSAGE_TOKENS = 350
 
 __all__ = [
     "DEFAULT_PASSAGE_TOKENS",

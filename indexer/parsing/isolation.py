@@ -31,12 +31,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.errors import ModelError, ParseError
-from indexer.parsing import DEFAULT_PASSAGE_TOKENS
+from indexer.parsing.prose import DEFAULT_PASSAGE_TOKENS
 from indexer.units import ParsedDocument
 
 if TYPE_CHECKING:
-    from indexer.embedding import Encoder
-    from indexer.parsing.source import SourceText
+    from indexer.model.encoder import Encoder
     from indexer.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ def length_function_for(encoder: Encoder, model_cache: Path | None = None) -> Le
     """
     folder = getattr(encoder, "path", None)
     if folder is None and model_cache is not None:
-        from indexer.embedding import resolve_model
+        from indexer.model.sentence_transformers_encoder import resolve_model
 
         try:
             folder = resolve_model(encoder.model_id, model_cache).path
@@ -134,32 +133,20 @@ class ParseJob:
     length_function: LengthFunction | None = None
 
 
-def source_from_upload(raw: bytes, doc_id: str, name: str) -> SourceText:
-    """`source_from_bytes` where the readers provide it; until then, UTF-8 text only."""
-    from indexer.parsing import source
-
-    reader = getattr(source, "source_from_bytes", None)
-    if reader is not None:
-        result: SourceText = reader(raw, doc_id, name)
-        return result
-    text = source.decode_bytes(raw, name)
-    return source.SourceText(doc_id=doc_id, text=text, source_path=name, content_hash=source.content_hash(raw))
-
-
 def run_job(job: ParseJob) -> ParsedDocument:
     """Parse one job in this process; the worker's default target, also usable in-process."""
-    from indexer.parsing import parse_document, parse_text
     from indexer.parsing.pipeline import parse_source
     from indexer.parsing.prose import approximate_tokens
+    from indexer.parsing.source import read_source, source_from_bytes, source_from_text
 
-    length_function = job.length_function or approximate_tokens
     if job.path is not None:
-        return parse_document(Path(job.path), passage_tokens=job.passage_tokens, length_function=length_function)
-    if job.raw is not None:
-        source = source_from_upload(job.raw, job.doc_id, job.name)
-        return parse_source(source, passage_tokens=job.passage_tokens, length_function=length_function)
-    return parse_text(
-        job.text or "", job.doc_id, job.source_path, passage_tokens=job.passage_tokens, length_function=length_function
+        source = read_source(Path(job.path))
+    elif job.raw is not None:
+        source = source_from_bytes(job.raw, job.doc_id, job.name)
+    else:
+        source = source_from_text(job.text or "", job.doc_id, job.source_path)
+    return parse_source(
+        source, passage_tokens=job.passage_tokens, length_function=job.length_function or approximate_tokens
     )
 
 
@@ -202,7 +189,7 @@ class _LogCapture(logging.Handler):
 
 def _serve(conn: Connection, memory_mb: int, runner: JobRunner, log_level: int = logging.WARNING) -> None:
     """The worker's main loop: parse jobs until told to stop; exit after running out of memory."""
-    import indexer.parsing  # noqa: F401  -- once per worker, outside the memory cap
+    import indexer.parsing.pipeline  # noqa: F401  -- once per worker, outside the memory cap
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops this worker
 

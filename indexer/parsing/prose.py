@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 LengthFunction = Callable[[str], int]
 
+DEFAULT_PASSAGE_TOKENS = 350
+"""Longest prose passage, in model tokens: well inside the model's window with its prompt."""
+
 _HEADING_MAX_CHARS = 90
 _HEADING_MAX_LINES = 4
 _TERMINAL = (".", ",", ";", ":", "!", "?")

@@ -7,7 +7,7 @@ from pathlib import PurePath
 
 from fastapi import APIRouter, HTTPException
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from indexer.units import Document, Unit
 from service.deps import RetrieverDep
 from service.schemas import DocumentDetail, DocumentList, DocumentSummary, UnitBrief

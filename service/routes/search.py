@@ -12,20 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from indexer.retrieval import Retriever, SearchMode
+from indexer.retrieval.query import MAX_K
+from indexer.retrieval.retriever import Retriever, SearchMode
+from indexer.retrieval.search import MAX_QUESTION_CHARS, SearchFilters, SearchRequest, SearchResponse, answer_search
 from indexer.units import DocumentKind
 from service.batching import QueryBatcher
 from service.deps import BatcherDep, RetrieverDep, SettingsDep, weigh_batch
-from service.schemas import (
-    MAX_K,
-    MAX_QUESTION_CHARS,
-    BatchRequest,
-    BatchResponse,
-    SearchFilters,
-    SearchRequest,
-    SearchResponse,
-    to_result,
-)
+from service.schemas import BatchRequest, BatchResponse
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +32,8 @@ _QUERY_NAMES = {"question": "q", "parties": "party", "doc_ids": "doc_id", "kinds
 
 
 def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatcher, default_k: int) -> SearchResponse:
-    """Encode through the micro-batcher (skipped for lexical search), then rank."""
-    started = time.perf_counter()
-    k = request.k or default_k
-    vector = None if request.mode is SearchMode.LEXICAL else batcher.encode(retriever, request.question)
-    hits = retriever.search_encoded(request.question, vector, k, request.mode, request.filters.to_filters())
-    return SearchResponse(
-        query=request.question,
-        mode=request.mode,
-        k=k,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
-        index_generation=retriever.generation,
-        results=[to_result(hit) for hit in hits],
-    )
+    """The shared search, with the question encoded through the micro-batcher."""
+    return answer_search(request, retriever, default_k, encode=lambda question: batcher.encode(retriever, question))
 
 
 @router.post("/search", summary="Search with a JSON body")
@@ -121,7 +103,6 @@ def search_batch(
     weigh_batch(http, len(request.questions))
     started = time.perf_counter()
     k = request.k or settings.top_k
-    filters = request.filters.to_filters()
     questions = request.questions
     vectors: list[np.ndarray | None] = [None] * len(questions)
     if request.mode is not SearchMode.LEXICAL:
@@ -133,17 +114,10 @@ def search_batch(
     encode_ms = (time.perf_counter() - started) * 1000 / len(questions)
     responses = []
     for question, vector in zip(questions, vectors, strict=True):
-        one = time.perf_counter()
-        hits = retriever.search_encoded(question, vector, k, request.mode, filters)
+        one = SearchRequest(question=question, k=k, mode=request.mode, filters=request.filters)
+        # took_ms of each: its share of the batch's encoding plus its own ranking.
         responses.append(
-            SearchResponse(
-                query=question,
-                mode=request.mode,
-                k=k,
-                took_ms=round(encode_ms + (time.perf_counter() - one) * 1000, 2),
-                index_generation=retriever.generation,
-                results=[to_result(hit) for hit in hits],
-            )
+            answer_search(one, retriever, k, vector=vector, started=time.perf_counter() - encode_ms / 1000)
         )
     return BatchResponse(
         took_ms=round((time.perf_counter() - started) * 1000, 2),

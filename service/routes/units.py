@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException
 
-from indexer.citations import cite
+from indexer.retrieval.citations import cite
 from service.deps import RetrieverDep
 from service.routes.documents import summarise
 from service.schemas import UnitRef, UnitResponse

@@ -19,7 +19,7 @@ import pytest
 from eval.dataset import load_questions, select_split
 from eval.judging import Retrieved, is_hit
 from eval.runner import HttpSearcher, InProcessSearcher, run_evaluation
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from vraagbaak.cli import main
 
 pytestmark = pytest.mark.slow

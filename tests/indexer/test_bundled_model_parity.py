@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from indexer.bundled_model.materialize import bundled_source_path
+from indexer.model.bundled.materialize import bundled_source_path
 from tests.conftest import SEEDS
 from tests.subprocesses import describe_failure, run_checked
 
@@ -145,7 +145,7 @@ def test_english_rewording_lands_on_the_same_dutch_passage(encoder) -> None:
 def test_materialize_twice_at_once_leaves_one_valid_folder(tmp_path: Path) -> None:
     code = (
         "import sys; from pathlib import Path\n"
-        "from indexer.bundled_model.materialize import materialize_bundled_model\n"
+        "from indexer.model.bundled.materialize import materialize_bundled_model\n"
         "print(materialize_bundled_model(Path(sys.argv[1])).path)\n"
     )
     repo = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.chunking import ChunkingConfig, VectorField, chunk_unit, split_by_tokens
+from indexer.store.chunking import ChunkingConfig, VectorField, chunk_unit, split_by_tokens
 from indexer.units import Unit
 
 

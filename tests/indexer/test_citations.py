@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from indexer.citations import cite, format_citation
+from indexer.retrieval.citations import cite, format_citation
 from indexer.units import Document, DocumentKind, Unit
 
 

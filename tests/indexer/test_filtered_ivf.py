@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.builder import build_index
-from indexer.retrieval import Filters, Retriever
-from indexer.vector_index import FaissIndex, VectorIndexConfig, build_vector_index, index_kind, search_vectors
+from indexer.retrieval.retriever import Filters, Retriever
+from indexer.store.builder import build_index
+from indexer.store.vector_index import FaissIndex, VectorIndexConfig, build_vector_index, index_kind, search_vectors
 
 COUNT = 300_000
 DIMENSION = 64

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.lexical import LexicalIndex, analyze
+from indexer.store.lexical import LexicalIndex, analyze
 
 
 def test_analysis_folds_case_and_accents_and_drops_stopwords() -> None:

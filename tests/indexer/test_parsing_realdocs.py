@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.citations import format_citation
 from indexer.errors import ParseError
 from indexer.parsing import parse_document, parse_paths, parse_text
+from indexer.retrieval.citations import format_citation
 from indexer.units import DocumentKind, ParsedDocument
 from tests.conftest import REPO
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import QueryError
-from indexer.query import EMPTY_QUESTION, MAX_K, check_k, clean_question
+from indexer.retrieval.query import EMPTY_QUESTION, MAX_K, check_k, clean_question
 from service.schemas import MAX_K as API_MAX_K
 from service.schemas import SearchRequest
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embedding import SentenceTransformerEncoder, load_search_encoder
 from indexer.errors import ModelError
-from indexer.reference_process import ReferencePassageProcess
+from indexer.model.factory import load_search_encoder
+from indexer.model.reference_process import ReferencePassageProcess
+from indexer.model.sentence_transformers_encoder import SentenceTransformerEncoder
 from indexer.settings import BUNDLED_MODEL
 from tests.conftest import REPO, SEEDS
 from tests.subprocesses import run_checked

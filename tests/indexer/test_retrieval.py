@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.builder import build_index
 from indexer.errors import QueryError
-from indexer.retrieval import Filters, Retriever, SearchHit, SearchMode, Signal, top_rows
+from indexer.retrieval.retriever import Filters, Retriever, SearchHit, SearchMode, Signal, top_rows
+from indexer.store.builder import build_index
 from indexer.units import DocumentKind
 from tests.fakes import FakeEncoder, qa_document
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.retrieval import Filters, Retriever, SearchMode
+from indexer.retrieval.retriever import Filters, Retriever, SearchMode
 from indexer.units import DocumentKind
 
 pytestmark = pytest.mark.slow

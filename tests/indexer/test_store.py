@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from indexer.builder import build_index
 from indexer.errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -16,8 +15,9 @@ from indexer.errors import (
     IndexWriteError,
     ManifestMismatchError,
 )
-from indexer.retrieval import Retriever
-from indexer.store import CURRENT, current_generation, load_index, writer_lock
+from indexer.retrieval.retriever import Retriever
+from indexer.store.builder import build_index
+from indexer.store.generations import CURRENT, current_generation, load_index, writer_lock
 from tests.fakes import FakeEncoder, qa_document
 
 PAIRS = [

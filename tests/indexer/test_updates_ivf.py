@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.builder import add_documents, build_index, remove_documents
-from indexer.retrieval import Filters, Retriever
-from indexer.store import load_index
+from indexer.retrieval.retriever import Filters, Retriever
+from indexer.store.builder import add_documents, build_index, remove_documents
+from indexer.store.generations import load_index
+from indexer.store.vector_index import VectorIndexConfig, index_kind, stored_vectors
 from indexer.units import ParsedDocument
-from indexer.vector_index import VectorIndexConfig, index_kind, stored_vectors
 from tests.fakes import FakeEncoder, qa_document
 
 TOPICS = ["haven", "export", "visserij", "douane", "tarief", "missie", "kotter", "akkoord"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.vector_index import (
+from indexer.store.vector_index import (
     VectorIndexConfig,
     build_vector_index,
     index_kind,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from indexer.builder import add_documents, build_index, remove_documents
+from indexer.store.builder import add_documents, build_index, remove_documents
 from tests.fakes import FakeEncoder, qa_document
 
 WORDS = [

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.builder import add_documents, build_index, remove_documents
-from indexer.retrieval import Retriever
-from indexer.store import load_index
+from indexer.retrieval.retriever import Retriever
+from indexer.store.builder import add_documents, build_index, remove_documents
+from indexer.store.generations import load_index
 from tests.conftest import REPO
 from tests.fakes import FakeEncoder
 from tests.reliability.crash_driver import ADDED, NEW_BUILD, OLD

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.fakes import FakeEncoder

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.builder import build_index
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
+from indexer.store.builder import build_index
 from indexer.units import DocumentKind
 from service.app import create_app
 from service.settings import ServiceSettings

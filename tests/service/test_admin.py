@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.builder import add_documents
+from indexer.store.builder import add_documents
 from service.deps import ADMIN_DISABLED, KEY_MISSING, KEY_WRONG
 from tests.fakes import FakeEncoder, qa_document
 from tests.service.conftest import API_KEY, ENERGY

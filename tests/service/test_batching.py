@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from service.batching import QueryBatcher
 from tests.fakes import FakeEncoder
 

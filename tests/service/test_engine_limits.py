@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.retrieval import Retriever
+from indexer.retrieval.retriever import Retriever
 from service.batching import EngineDownError, EngineTimeoutError, QueryBatcher
 from service.errors import ENGINE_DOWN, ENGINE_TIMEOUT
 from service.middleware import InFlight

@@ -23,7 +23,7 @@ from indexer.errors import (
     ModelError,
     VraagbaakError,
 )
-from indexer.retrieval import Retriever, SearchHit
+from indexer.retrieval.retriever import Retriever, SearchHit
 from service.errors import DISK_FULL, INTERNAL, WRITE_FAILED, public_message
 from tests.fakes import FakeEncoder
 from tests.service.conftest import API_KEY

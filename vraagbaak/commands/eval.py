@@ -132,7 +132,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         searcher = HttpSearcher(args.url)
     else:
-        from indexer.retrieval import FusionConfig, open_retriever
+        from indexer.retrieval.retriever import FusionConfig, open_retriever
 
         if args.fusion_weights or args.rrf_k:
             weights = args.fusion_weights or (1.0, 1.0, 1.0)
@@ -202,8 +202,8 @@ def run_crossref(args: argparse.Namespace, settings: Settings) -> int:
 def run_tune(args: argparse.Namespace, settings: Settings) -> int:
     from eval.runner import InProcessSearcher
     from eval.tuning import GRID_WEIGHTS, Prompt, build_prompt_index, format_tuning, tune
-    from indexer.retrieval import Retriever, open_retriever
-    from indexer.store import index_exists
+    from indexer.retrieval.retriever import Retriever, open_retriever
+    from indexer.store.generations import index_exists
 
     index_dir = args.index or settings.index_dir
     retriever = open_retriever(

@@ -12,8 +12,8 @@ from indexer.settings import Settings
 from vraagbaak.commands.parse import DOCUMENTS_HELP
 
 if TYPE_CHECKING:
-    from indexer.builder import BuildReport
-    from indexer.embedding import Encoder
+    from indexer.model.encoder import Encoder
+    from indexer.store.builder import BuildReport
     from indexer.units import ParsedDocument
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,8 @@ def _summary(verb: str, report: BuildReport, index_dir: Path) -> None:
 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.builder import build_index
-    from indexer.embedding import load_encoder
+    from indexer.model.sentence_transformers_encoder import load_encoder
+    from indexer.store.builder import build_index
 
     index_dir = args.out or settings.index_dir
     encoder = load_encoder(settings.model, settings.model_cache, batch_size=settings.encode_batch_size)
@@ -77,9 +77,9 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_add(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.builder import add_documents
-    from indexer.embedding import load_encoder
-    from indexer.store import index_exists, read_index_manifest
+    from indexer.model.sentence_transformers_encoder import load_encoder
+    from indexer.store.builder import add_documents
+    from indexer.store.generations import index_exists, read_index_manifest
 
     index_dir = args.index or settings.index_dir
     model = read_index_manifest(index_dir).model.model_id if index_exists(index_dir) else settings.model
@@ -90,7 +90,7 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.builder import remove_documents
+    from indexer.store.builder import remove_documents
 
     index_dir = args.index or settings.index_dir
     report = remove_documents(args.doc_ids, index_dir)
@@ -99,7 +99,7 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_info(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.store import current_generation, read_index_manifest
+    from indexer.store.generations import current_generation, read_index_manifest
 
     index_dir = args.index or settings.index_dir
     manifest = read_index_manifest(index_dir)

@@ -20,7 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_materialize(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.bundled_model.materialize import materialize_bundled_model
+    from indexer.model.bundled.materialize import materialize_bundled_model
 
     if settings.model != BUNDLED_MODEL:
         print(f"the configured model is {settings.model!r}, not the bundled one; nothing to materialise")
@@ -32,7 +32,7 @@ def run_materialize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_info(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.embedding import load_encoder
+    from indexer.model.sentence_transformers_encoder import load_encoder
 
     started = time.perf_counter()
     encoder = load_encoder(settings.model, settings.model_cache)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import textwrap
-import time
 from pathlib import Path
 
 from indexer.settings import Settings
@@ -34,8 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
-    from indexer.retrieval import open_retriever
-    from service.schemas import SearchFilters, SearchRequest, SearchResponse, to_result
+    from indexer.retrieval.retriever import open_retriever
+    from indexer.retrieval.search import SearchFilters, SearchRequest, answer_search
 
     try:
         request = SearchRequest(
@@ -57,17 +56,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"vraagbaak search: {problems}")
         return 2
     retriever = open_retriever(args.index or settings.index_dir, settings.model_cache, engine=settings.query_engine)
-    started = time.perf_counter()
-    k = request.k or settings.top_k
-    hits = retriever.search(request.question, k, request.mode, request.filters.to_filters())
-    response = SearchResponse(
-        query=request.question,
-        mode=request.mode,
-        k=k,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
-        index_generation=retriever.generation,
-        results=[to_result(hit) for hit in hits],
-    )
+    response = answer_search(request, retriever, settings.top_k)
     if args.json:
         print(response.model_dump_json(indent=2))
         return 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embedding import load_search_encoder
+from indexer.model.factory import load_search_encoder
 from indexer.settings import BUNDLED_MODEL
 
 

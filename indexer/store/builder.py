@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.chunking import Chunk, ChunkingConfig, VectorField, chunk_unit
-from indexer.embedding import Encoder
 from indexer.errors import VraagbaakError
-from indexer.lexical import LexicalIndex
-from indexer.manifest import Counts, Manifest, ModelInfo, check_model
-from indexer.store import IndexContent, VectorMap, index_exists, load_index, write_generation, writer_lock
+from indexer.model.encoder import Encoder
+from indexer.store.chunking import Chunk, ChunkingConfig, VectorField, chunk_unit
+from indexer.store.generations import IndexContent, VectorMap, index_exists, load_index, write_generation, writer_lock
+from indexer.store.lexical import LexicalIndex
+from indexer.store.manifest import Counts, Manifest, ModelInfo, check_model
+from indexer.store.vector_index import VectorIndexConfig, build_vector_index, stored_vectors
 from indexer.units import Document, ParsedDocument, Unit
-from indexer.vector_index import VectorIndexConfig, build_vector_index, stored_vectors
 
 logger = logging.getLogger(__name__)
 

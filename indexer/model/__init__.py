@@ -1,0 +1,1 @@
+"""The model runtime: the bundled model, the Encoder protocol, its implementations and the factory."""
