@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from indexer.retrieval.citations import Citation
+from indexer.retrieval.crossrefs import UnitLink
 from indexer.retrieval.query import MAX_K
 from indexer.retrieval.retriever import SearchMode
 from indexer.retrieval.search import (
@@ -84,6 +85,8 @@ class UnitBrief(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
+    """One document; `window` (only with ?full=true) holds at most MAX_WINDOW units in full."""
+
     source_file: str = Field(description="The file the document was read from (its name; no server paths).")
     content_hash: str
     warnings: list[str]
@@ -98,17 +101,22 @@ class DocumentDetail(DocumentSummary):
     received: datetime.date | None = None
     postponement: str | None = Field(default=None, description="A notice that the answer comes later or elsewhere.")
     unit_list: list[UnitBrief]
+    window: UnitWindow | None = Field(
+        default=None, description="With ?full=true: a bounded run of the units in full, in document order."
+    )
 
 
-class UnitRef(BaseModel):
-    unit_id: str
+class UnitRef(UnitLink):
     url: str | None = Field(description="Where to fetch the referenced unit; null when it is not in the index.")
 
 
-class UnitResponse(BaseModel):
+class UnitText(BaseModel):
+    """A unit in full, as the document view shows it."""
+
     unit_id: str
-    doc_id: str
     number: int | None
+    question_numbers: list[int] = Field(default_factory=list)
+    answered: bool = True
     question: str
     answer: str
     party: str | None
@@ -116,7 +124,19 @@ class UnitResponse(BaseModel):
     page: int | None
     footnotes: dict[int, str]
     refs: list[UnitRef]
+    referenced_by: list[UnitRef] = Field(description='Units whose answers point to this one ("verwezen vanuit").')
     citation: Citation
+
+
+class UnitWindow(BaseModel):
+    offset: int = Field(description="Position in the document of the first unit listed, from 0.")
+    limit: int
+    total: int = Field(description="Units the document holds; page on with ?offset=.")
+    units: list[UnitText]
+
+
+class UnitResponse(UnitText):
+    doc_id: str
     document: DocumentSummary
 
 
@@ -212,3 +232,40 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (507, "The index could not be written (disk full); the previous index still serves."),
     )
 }
+
+
+# ------------------------------------------------------------ similar questions and monitors
+
+
+class SimilarRef(BaseModel):
+    """A unit whose question nearly repeats this one's ("ook eerder gevraagd")."""
+
+    unit_id: str
+    doc_id: str
+    number: int | None
+    question: str
+    date: datetime.date | None = Field(description="The date of its document.")
+    cosine: float = Field(description="Cosine of the two stored question vectors.")
+    url: str
+
+
+class UnitDetail(UnitResponse):
+    similar: list[SimilarRef] = Field(
+        default_factory=list,
+        description="Near-duplicate questions of other units (at most 10), newest document first.",
+    )
+
+
+class MonitorRequest(StrictModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question to watch for.")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+
+    _clean = field_validator("question")(valid_question)
+
+
+class MonitorResponse(BaseModel):
+    monitor_id: str = Field(description="Unguessable: whoever has it can read the feed.")
+    question: str
+    filters: SearchFilters
+    created: datetime.datetime
+    feed_url: str = Field(description="The Atom feed; no key needed to read it.")

@@ -10,19 +10,24 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from indexer.errors import QueryError
 from indexer.retrieval.citations import Citation
+from indexer.retrieval.crossrefs import UnitLink, referenced_by, refs_of
 from indexer.retrieval.query import MAX_K, clean_question
 from indexer.retrieval.retriever import Filters, Retriever, SearchHit, SearchMode
 from indexer.units import DocumentKind
 
 MAX_QUESTION_CHARS = 2000
 K_HELP = "Results per question; when left out, the server's VRAAGBAAK_TOP_K (default 5)."
+# Sorting by date re-orders the DATE_SORT_POOL most relevant units (or k, when k is larger) and returns the
+# first k: "newest" means the newest of the relevant answers, not the newest document of the whole index.
+DATE_SORT_POOL = 20
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 QuestionEncoder = Callable[[str], np.ndarray]
@@ -51,6 +56,14 @@ class SearchFilters(StrictModel):
         default=False, description="Also return questions printed without an answer (question documents, notices)."
     )
 
+    @field_validator("date_to")
+    @classmethod
+    def _range_in_order(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
+        start = info.data.get("date_from")
+        if value is not None and start is not None and start > value:
+            raise ValueError(f"date_from {start.isoformat()} is after date_to {value.isoformat()}; swap them")
+        return value
+
     def to_filters(self) -> Filters:
         return Filters(
             doc_ids=tuple(self.doc_ids),
@@ -63,11 +76,24 @@ class SearchFilters(StrictModel):
         )
 
 
+class SearchSort(StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+SORT_HELP = (
+    f"relevance (default), newest or oldest: by date, the {DATE_SORT_POOL} most relevant units (k when larger) "
+    "re-ordered by their document's date, undated ones last, ties by relevance; then the first k."
+)
+
+
 class SearchRequest(StrictModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The new parliamentary question.")
     k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=K_HELP)
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
+    sort: SearchSort = Field(default=SearchSort.RELEVANCE, description=SORT_HELP)
 
     _clean = field_validator("question")(valid_question)
 
@@ -79,23 +105,32 @@ class SearchResult(BaseModel):
     question: str
     answer: str
     score: float
-    rank: int
+    rank: int = Field(description="Position in this list (by the requested sort), from 1.")
+    relevance_rank: int = Field(description="Position by relevance; differs from rank when sorted by date.")
     matched: list[str] = Field(description="Signals that found the unit: question, answer, lexical.")
     signals: dict[str, float] = Field(description="Raw score per signal: cosine for question/answer, BM25 for lexical.")
     highlights: list[str]
     citation: Citation
+    document_date: datetime.date | None = Field(
+        description="The document's date: for answers to written questions the day the answer came in."
+    )
+    submitted: datetime.date | None = Field(description="Answers to written questions: when they were asked.")
+    received: datetime.date | None = Field(description="Answers to written questions: when the answer came in.")
+    refs: list[UnitLink] = Field(description='Units this answer points to ("zie het antwoord op vraag 46").')
+    referenced_by: list[UnitLink] = Field(description='Units whose answers point to this one ("verwezen vanuit").')
 
 
 class SearchResponse(BaseModel):
     query: str
     mode: SearchMode
     k: int
+    sort: SearchSort = SearchSort.RELEVANCE
     took_ms: float
     index_generation: str
     results: list[SearchResult]
 
 
-def to_result(hit: SearchHit) -> SearchResult:
+def to_result(hit: SearchHit, retriever: Retriever, rank: int | None = None) -> SearchResult:
     assert hit.citation is not None
     return SearchResult(
         unit_id=hit.unit.unit_id,
@@ -104,12 +139,29 @@ def to_result(hit: SearchHit) -> SearchResult:
         question=hit.unit.question,
         answer=hit.unit.answer,
         score=round(hit.score, 6),
-        rank=hit.rank,
+        rank=hit.rank if rank is None else rank,
+        relevance_rank=hit.rank,
         matched=[signal.value for signal in hit.matched],
         signals={signal.value: round(value, 6) for signal, value in hit.signals.items()},
         highlights=hit.highlights,
         citation=hit.citation,
+        document_date=hit.document.date,
+        submitted=hit.document.submitted,
+        received=hit.document.received,
+        refs=refs_of(retriever, hit.unit),
+        referenced_by=referenced_by(retriever, hit.unit.unit_id),
     )
+
+
+def sort_by_date(hits: list[SearchHit], sort: SearchSort, k: int) -> list[SearchHit]:
+    """The first k of `hits` (best first) re-ordered by document date; undated last, ties by relevance."""
+    if sort is SearchSort.RELEVANCE:
+        return hits[:k]
+    sign = -1 if sort is SearchSort.NEWEST else 1
+    dated = sorted(
+        hits, key=lambda hit: (hit.document.date is None, sign * (hit.document.date or datetime.date.min).toordinal())
+    )
+    return dated[:k]
 
 
 def answer_search(
@@ -127,12 +179,15 @@ def answer_search(
     k = request.k or default_k
     if request.mode is not SearchMode.LEXICAL and vector is None:
         vector = encode(request.question) if encode else retriever.encode([request.question])[0]
-    hits = retriever.search_encoded(request.question, vector, k, request.mode, request.filters.to_filters())
+    pool = k if request.sort is SearchSort.RELEVANCE else min(max(k, DATE_SORT_POOL), MAX_K)
+    hits = retriever.search_encoded(request.question, vector, pool, request.mode, request.filters.to_filters())
+    hits = sort_by_date(hits, request.sort, k)
     return SearchResponse(
         query=request.question,
         mode=request.mode,
         k=k,
+        sort=request.sort,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         index_generation=retriever.generation,
-        results=[to_result(hit) for hit in hits],
+        results=[to_result(hit, retriever, rank) for rank, hit in enumerate(hits, 1)],
     )

@@ -5,19 +5,30 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from enum import StrEnum
 from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from indexer.retrieval.query import MAX_K
 from indexer.retrieval.retriever import Retriever, SearchMode
-from indexer.retrieval.search import MAX_QUESTION_CHARS, SearchFilters, SearchRequest, SearchResponse, answer_search
+from indexer.retrieval.search import (
+    MAX_QUESTION_CHARS,
+    SORT_HELP,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+    SearchSort,
+    answer_search,
+)
 from indexer.units import DocumentKind
 from service.batching import QueryBatcher
 from service.deps import BatcherDep, RetrieverDep, SettingsDep, weigh_batch
+from service.export import CSV_TYPE, MARKDOWN_TYPE, to_csv, to_markdown
 from service.schemas import BatchRequest, BatchResponse
 
 logger = logging.getLogger(__name__)
@@ -29,6 +40,12 @@ BATCH_CHUNK = 8
 
 # Query-string names of the GET form, by the field of SearchRequest they fill.
 _QUERY_NAMES = {"question": "q", "parties": "party", "doc_ids": "doc_id", "kinds": "kind"}
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    MD = "md"
 
 
 def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatcher, default_k: int) -> SearchResponse:
@@ -54,8 +71,24 @@ def _query_errors(error: ValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-@router.get("/search", summary="Search from a URL: /v1/search?q=...&k=5")
+def export(response: SearchResponse, format_: ExportFormat, base_url: str) -> Response:
+    """The result list as a file to download: CSV (safe against formula injection) or Markdown."""
+    if format_ is ExportFormat.CSV:
+        body, media, suffix = to_csv(response, base_url), CSV_TYPE, "csv"
+    else:
+        body, media, suffix = to_markdown(response, base_url), MARKDOWN_TYPE, "md"
+    headers = {"Content-Disposition": f'attachment; filename="vraagbaak-resultaten.{suffix}"'}
+    return Response(content=body.encode("utf-8"), media_type=media, headers=headers)
+
+
+@router.get(
+    "/search",
+    summary="Search from a URL: /v1/search?q=...&k=5 (&format=csv or md to export)",
+    response_model=SearchResponse,
+    responses={200: {"content": {CSV_TYPE: {}, MARKDOWN_TYPE: {}}}},
+)
 def search_get(
+    http: Request,
     retriever: RetrieverDep,
     batcher: BatcherDep,
     settings: SettingsDep,
@@ -69,12 +102,17 @@ def search_get(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     include_unanswered: bool = False,
-) -> SearchResponse:
+    sort: Annotated[SearchSort, Query(description=SORT_HELP)] = SearchSort.RELEVANCE,
+    format_: Annotated[
+        ExportFormat, Query(alias="format", description="json (default), or csv / md: the results as a file.")
+    ] = ExportFormat.JSON,
+) -> Any:
     try:
         request = SearchRequest(
             question=q,
             k=k,
             mode=mode,
+            sort=sort,
             filters=SearchFilters(
                 parties=party,
                 doc_ids=doc_id,
@@ -87,7 +125,8 @@ def search_get(
         )
     except ValidationError as error:
         raise RequestValidationError(_query_errors(error)) from error
-    return run_search(request, retriever, batcher, settings.top_k)
+    response = run_search(request, retriever, batcher, settings.top_k)
+    return response if format_ is ExportFormat.JSON else export(response, format_, str(http.base_url))
 
 
 @router.post("/search/batch", summary="Up to 100 questions in one call")

@@ -25,6 +25,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     search.add_argument("--dossier", default=None)
     search.add_argument("--date-from", type=datetime.date.fromisoformat, default=None)
     search.add_argument("--date-to", type=datetime.date.fromisoformat, default=None)
+    search.add_argument(
+        "--sort",
+        choices=("relevance", "newest", "oldest"),
+        default="relevance",
+        help="by date: the 20 most relevant (or k, when larger) re-ordered by date",
+    )
     search.add_argument("--index", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
     search.add_argument("--json", action="store_true", help="print the API's response object")
     search.set_defaults(handler=run_search)
@@ -41,6 +47,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
             question=args.question,
             k=args.top_k or settings.top_k,
             mode=args.mode,
+            sort=args.sort,
             filters=SearchFilters(
                 doc_ids=args.doc_ids,
                 kinds=args.kind,
@@ -65,6 +72,8 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     for result in response.results:
         print(f"{result.rank:>2}. [{result.score:.4f}] {result.unit_id}  ({', '.join(result.matched)})")
         print(f"    {result.citation.formatted}")
+        for ref in result.refs:
+            print(f"    zie: {ref.unit_id}" + (f" ({ref.title})" if ref.title else " (niet in de index)"))
         if result.question:
             print(textwrap.indent(textwrap.shorten(result.question, 300), "    V: "))
         print(textwrap.indent(textwrap.shorten(result.answer, 400), "    A: "))
