@@ -112,6 +112,32 @@ def test_every_realdocs_gold_resolves_to_exactly_one_answered_unit(
     assert wrong == []
 
 
+def test_prose_snippets_lie_in_one_passage_as_the_index_cuts_them(
+    questions: list[EvalQuestion], model_dir: Path
+) -> None:
+    """The index cuts prose by model tokens, not by the approximate count above: each snippet still in one unit."""
+    from indexer.parsing import parse_paths
+    from indexer.parsing.isolation import TokenizerCounter
+
+    prose_docs = sorted({g.doc for q in questions for g in q.gold if g.q is None})
+    paths = [path for doc in prose_docs if (path := _path_of(doc)) is not None]
+    parsed, failures = parse_paths(paths, length_function=TokenizerCounter(str(model_dir / "tokenizer.json")))
+    assert failures == []
+    units = {item.document.doc_id: list(item.units) for item in parsed}
+    wrong = [
+        f"{q.id}: {g.doc}:{g.snippet} matches {len(found)}"
+        for q in questions
+        for g in q.gold
+        if g.q is None and g.doc in units and len(found := _matches(g, units[g.doc])) != 1
+    ]
+    assert wrong == []
+
+
+def _path_of(doc: str) -> Path | None:
+    seed = REPO / "seeds" / f"{doc}.txt"
+    return seed if seed.is_file() else (_file_of(doc) if DOCS.is_dir() else None)
+
+
 def test_questions_are_rewordings_of_their_gold(
     questions: list[EvalQuestion], units_by_doc: dict[str, list[Unit]]
 ) -> None:
@@ -150,3 +176,13 @@ def test_realdocs_questions_share_at_most_three_words_with_the_whole_document(
 def test_spread_over_documents(questions: list[EvalQuestion]) -> None:
     docs = Counter(g.doc for q in questions for g in q.gold)
     assert len(docs) >= 5
+
+
+def test_all_shipped_questions_meet_the_issue_16_counts(questions: list[EvalQuestion]) -> None:
+    """Issue 16: at least 250 questions, 40 English, 40 prose, 40 sibling and 30 long Kamervraag-style ones."""
+    everything = questions + [q for name in OTHER_FILES for q in load_questions(DATA / name)]
+    kinds = Counter(q.kind for q in everything)
+    assert len(everything) >= 250
+    assert Counter(q.lang for q in everything)["en"] >= 40
+    assert kinds["prose"] >= 40 and kinds["sibling"] >= 40 and kinds["kamervraag"] >= 30, kinds
+    assert len({q.id for q in everything}) == len(everything)
