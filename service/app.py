@@ -28,7 +28,7 @@ from service.batching import QueryBatcher
 from service.errors import install_error_handlers, new_error_id, public_message
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import BodyLimitMiddleware, InFlight, OverloadMiddleware, SecurityHeadersMiddleware
-from service.routes import admin, documents, health, search, units
+from service.routes import admin, documents, health, monitors, search, similar, units
 from service.schemas import ERROR_RESPONSES
 from service.settings import ServiceSettings
 from service.updates import IndexUpdater
@@ -120,7 +120,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.state.in_flight = InFlight(settings.max_in_flight)
 
     install_error_handlers(app)
-    for module in (search, units, documents, admin, health):
+    for module in (search, units, similar, documents, admin, monitors, health):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/", include_in_schema=False)

@@ -6,6 +6,8 @@ service (`vraagbaak serve` or `create_app()`), never at import.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 
 from indexer.settings import Settings
@@ -44,4 +46,8 @@ class ServiceSettings(Settings):
     )
     max_in_flight: int = Field(
         default=128, ge=1, le=100_000, description="Requests served at once; more get 503 with Retry-After."
+    )
+    monitor_db: Path | None = Field(
+        default=None,
+        description="SQLite database of saved searches (monitors); unset: monitors.sqlite3 in the index directory.",
     )
