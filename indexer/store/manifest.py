@@ -7,6 +7,7 @@ import platform
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +45,16 @@ class Counts(BaseModel):
     vectors: int
 
 
+class BuildInfo(BaseModel):
+    """How the vectors were computed: on this machine or on Ray, with how many workers on which devices."""
+
+    model_config = ConfigDict(frozen=True)
+
+    engine: Literal["local", "ray"]
+    workers: int
+    devices: list[str]
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -58,6 +69,7 @@ class Manifest(BaseModel):
     next_vector_id: int
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     versions: dict[str, str] = Field(default_factory=lambda: library_versions())
+    build: BuildInfo | None = None
 
 
 def library_versions() -> dict[str, str]:

@@ -25,6 +25,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     build = actions.add_parser("build", help="index documents from scratch (default: the seeds folder)")
     build.add_argument("paths", nargs="*", type=Path, help=DOCUMENTS_HELP)
     build.add_argument("--out", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
+    build.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="embed on Ray: the cluster at ADDRESS (host:6379, ray://host:10001, auto), or a local Ray without one; "
+        "write it as --ray=ADDRESS or after the document paths",
+    )
+    build.add_argument(
+        "--ray-workers", type=int, default=None, help="Ray actors, one model each (default: one per GPU, else per CPU)"
+    )
+    build.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where passages are encoded: auto = CUDA where visible (on Ray: where the cluster has GPUs), else CPU",
+    )
     build.set_defaults(handler=run_build)
     add = actions.add_parser("add", help="add or replace documents without re-embedding the rest")
     add.add_argument("paths", nargs="+", type=Path, help=DOCUMENTS_HELP)
@@ -65,14 +83,51 @@ def _summary(verb: str, report: BuildReport, index_dir: Path) -> None:
 
 
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.errors import VraagbaakError
     from indexer.model.sentence_transformers_encoder import load_encoder
+    from indexer.store.build_record import local_build_info, record_build
     from indexer.store.builder import build_index
 
     index_dir = args.out or settings.index_dir
-    encoder = load_encoder(settings.model, settings.model_cache, batch_size=settings.encode_batch_size)
-    parsed = _parse(args.paths or [settings.seeds_dir], encoder, settings)
+    paths = args.paths or [settings.seeds_dir]
+    if args.ray is not None:
+        if args.ray and Path(args.ray).exists():
+            raise VraagbaakError(
+                f"--ray {args.ray}: that is a path, not a Ray address (host:6379, ray://host:10001 or auto); "
+                "put the document paths before --ray, or write --ray=ADDRESS"
+            )
+        return _build_on_ray(args, settings, index_dir, paths)
+    if args.ray_workers is not None:
+        raise VraagbaakError("--ray-workers needs --ray")
+    encoder = load_encoder(
+        settings.model, settings.model_cache, batch_size=settings.encode_batch_size, device=args.device
+    )
+    parsed = _parse(paths, encoder, settings)
     report = build_index(parsed, encoder, index_dir, show_progress=True)
+    record_build(index_dir, report.generation, local_build_info(encoder.device))
     _summary("built", report, index_dir)
+    return 0
+
+
+def _build_on_ray(args: argparse.Namespace, settings: Settings, index_dir: Path, paths: list[Path]) -> int:
+    from indexer.model.ray_encoding import RayEncoder
+    from indexer.model.sentence_transformers_encoder import load_encoder
+    from indexer.store.ray_build import build_index_on_ray
+
+    # The driver's model only counts tokens and names the model; the actors do the encoding.
+    local = load_encoder(settings.model, settings.model_cache, batch_size=settings.encode_batch_size)
+    with RayEncoder(
+        local,
+        settings.model_cache,
+        address=args.ray or None,
+        workers=args.ray_workers,
+        device=args.device,
+        batch_size=settings.encode_batch_size,
+    ) as encoder:
+        encoder.start()  # a bad address or too many workers fails before any parsing
+        parsed = _parse(paths, local, settings)
+        report = build_index_on_ray(parsed, encoder, index_dir, show_progress=True)
+        _summary(f"built on Ray ({encoder.workers} workers, {', '.join(encoder.devices)})", report, index_dir)
     return 0
 
 
