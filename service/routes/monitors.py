@@ -7,7 +7,9 @@ not, so a feed reader can poll it: the id is the secret (192 random bits).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,9 +21,10 @@ from indexer.retrieval.retriever import Retriever
 from indexer.retrieval.search import SearchFilters
 from service.batching import QueryBatcher
 from service.deps import BatcherDep, RetrieverDep, require_admin
+from service.errors import new_error_id
 from service.monitors.atom import ATOM_TYPE, Feed, FeedEntry, render_feed
 from service.monitors.matching import close_matches
-from service.monitors.store import Monitor, MonitorStore, check_monitor_id
+from service.monitors.store import Monitor, MonitorDatabaseError, MonitorStore, check_monitor_id
 from service.schemas import MonitorRequest, MonitorResponse
 from service.settings import ServiceSettings
 
@@ -32,8 +35,10 @@ _store_lock = threading.Lock()
 SUMMARY_CHARS = 300
 
 
-def monitor_store(request: Request) -> MonitorStore:
-    """The app's monitor database, opened (and created or migrated) on first use."""
+DATABASE_DOWN = "the monitor database cannot be used; the server log has the details"
+
+
+def _open_store(request: Request) -> MonitorStore:
     store: MonitorStore | None = getattr(request.app.state, "monitor_store", None)
     if store is None:
         with _store_lock:
@@ -43,6 +48,20 @@ def monitor_store(request: Request) -> MonitorStore:
                 store = MonitorStore(settings.monitor_db or settings.index_dir / "monitors.sqlite3")
                 request.app.state.monitor_store = store
     return store
+
+
+def monitor_store(request: Request) -> Iterator[MonitorStore]:
+    """The app's monitor database, opened (and created or migrated) on first use.
+
+    A database that cannot be used (a newer schema, not SQLite, locked past the timeout) is a 503 with
+    an error id; the path and SQLite's message go to the log only.
+    """
+    try:
+        yield _open_store(request)
+    except (MonitorDatabaseError, sqlite3.Error) as error:
+        error_id = new_error_id()
+        logger.error("monitor database failed (error id %s): %s", error_id, error)
+        raise HTTPException(status_code=503, detail=f"{DATABASE_DOWN} (error id {error_id})") from error
 
 
 StoreDep = Annotated[MonitorStore, Depends(monitor_store)]

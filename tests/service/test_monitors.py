@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from indexer.retrieval.retriever import Retriever
 from service.app import create_app
 from service.monitors.store import MIGRATIONS, SCHEMA_VERSION, MonitorDatabaseError, MonitorStore
+from service.routes.monitors import DATABASE_DOWN
 from service.settings import ServiceSettings
 from tests.service.conftest import API_KEY
 
@@ -244,6 +245,18 @@ def test_threads_create_monitors_at_once(tmp_path: Path) -> None:
         thread.join()
     assert errors == [] and len(set(ids)) == 12 and store.count() == 12
     assert [doc.doc_id for doc in store.documents_after(0)].count("gedeeld") == 1
+
+
+def test_an_unusable_database_is_503_without_its_path(make_client: Callable[..., TestClient], tmp_path: Path) -> None:
+    garbage = tmp_path / "kapot.sqlite3"
+    garbage.write_bytes(b"dit is geen database" * 100)
+    client = make_client(api_key=API_KEY, monitor_db=garbage)
+    for response in (
+        client.post("/v1/monitors", json={"question": WIND}, headers=KEY),
+        client.get(f"/v1/monitors/{UNKNOWN_ID}/feed.atom"),
+    ):
+        assert response.status_code == 503
+        assert response.json()["detail"].startswith(DATABASE_DOWN) and "kapot" not in response.text
 
 
 # ---------------------------------------------------------------- the real model
