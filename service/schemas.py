@@ -26,6 +26,7 @@ from indexer.retrieval.search import (
     StrictModel,
     valid_question,
 )
+from indexer.retrieval.similar import SimilarLink
 from indexer.units import DocumentKind
 
 __all__ = ["MAX_QUESTION_CHARS", "SearchFilters", "SearchRequest", "SearchResponse", "SearchResult"]
@@ -237,15 +238,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # ------------------------------------------------------------ similar questions and monitors
 
 
-class SimilarRef(BaseModel):
-    """A unit whose question nearly repeats this one's ("ook eerder gevraagd")."""
+class SimilarRef(SimilarLink):
+    """A unit whose question nearly repeats this one's ("ook eerder gevraagd"), with where to fetch it."""
 
-    unit_id: str
-    doc_id: str
-    number: int | None
-    question: str
-    date: datetime.date | None = Field(description="The date of its document.")
-    cosine: float = Field(description="Cosine of the two stored question vectors.")
     url: str
 
 

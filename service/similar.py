@@ -6,24 +6,13 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from indexer.retrieval.retriever import Retriever
-from indexer.retrieval.similar import find_similar
+from indexer.retrieval.similar import similar_links
 from service.schemas import SimilarRef
 
 
 def similar_refs(retriever: Retriever, unit_ids: Sequence[str]) -> dict[str, list[SimilarRef]]:
-    """Per unit id, its near-duplicates from the stored question vectors; no model call."""
+    """Per unit id, its near-duplicates from the stored question vectors, each with its URL; no model call."""
     return {
-        unit_id: [
-            SimilarRef(
-                unit_id=item.unit.unit_id,
-                doc_id=item.unit.doc_id,
-                number=item.unit.number,
-                question=item.unit.question,
-                date=item.document.date,
-                cosine=item.cosine,
-                url=f"/v1/units/{quote(item.unit.unit_id, safe=':')}",
-            )
-            for item in found
-        ]
-        for unit_id, found in find_similar(retriever.content, unit_ids).items()
+        unit_id: [SimilarRef(**link.model_dump(), url=f"/v1/units/{quote(link.unit_id, safe=':')}") for link in links]
+        for unit_id, links in similar_links(retriever.content, unit_ids).items()
     }

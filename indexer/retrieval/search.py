@@ -21,6 +21,7 @@ from indexer.retrieval.citations import Citation
 from indexer.retrieval.crossrefs import UnitLink, referenced_by, refs_of
 from indexer.retrieval.query import MAX_K, clean_question
 from indexer.retrieval.retriever import Filters, Retriever, SearchHit, SearchMode
+from indexer.retrieval.similar import SimilarLink, similar_links
 from indexer.units import DocumentKind
 
 MAX_QUESTION_CHARS = 2000
@@ -94,6 +95,9 @@ class SearchRequest(StrictModel):
     mode: SearchMode = SearchMode.HYBRID
     filters: SearchFilters = Field(default_factory=SearchFilters)
     sort: SearchSort = Field(default=SearchSort.RELEVANCE, description=SORT_HELP)
+    include_similar: bool = Field(
+        default=False, description="Give each result its `similar` list (ook eerder gevraagd)."
+    )
 
     _clean = field_validator("question")(valid_question)
 
@@ -118,6 +122,9 @@ class SearchResult(BaseModel):
     received: datetime.date | None = Field(description="Answers to written questions: when the answer came in.")
     refs: list[UnitLink] = Field(description='Units this answer points to ("zie het antwoord op vraag 46").')
     referenced_by: list[UnitLink] = Field(description='Units whose answers point to this one ("verwezen vanuit").')
+    similar: list[SimilarLink] | None = Field(
+        default=None, description="With include_similar: near-duplicate questions in other documents, newest first."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -182,6 +189,10 @@ def answer_search(
     pool = k if request.sort is SearchSort.RELEVANCE else min(max(k, DATE_SORT_POOL), MAX_K)
     hits = retriever.search_encoded(request.question, vector, pool, request.mode, request.filters.to_filters())
     hits = sort_by_date(hits, request.sort, k)
+    results = [to_result(hit, retriever, rank) for rank, hit in enumerate(hits, 1)]
+    if request.include_similar:  # stored question vectors only: about one matrix product, no model call
+        similar = similar_links(retriever.content, [result.unit_id for result in results])
+        results = [result.model_copy(update={"similar": similar[result.unit_id]}) for result in results]
     return SearchResponse(
         query=request.question,
         mode=request.mode,
@@ -189,5 +200,5 @@ def answer_search(
         sort=request.sort,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         index_generation=retriever.generation,
-        results=[to_result(hit, retriever, rank) for rank, hit in enumerate(hits, 1)],
+        results=results,
     )

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from indexer.store.chunking import VectorField
 from indexer.store.generations import IndexContent, VectorMap
@@ -43,6 +44,17 @@ class SimilarUnit:
     unit: Unit
     document: Document
     cosine: float
+
+
+class SimilarLink(BaseModel):
+    """A near-duplicate as the API shows it: enough to list it on a card and fetch it."""
+
+    unit_id: str
+    doc_id: str
+    number: int | None
+    question: str
+    date: datetime.date | None = Field(description="The date of its document.")
+    cosine: float = Field(description="Cosine of the two stored question vectors.")
 
 
 @dataclass(frozen=True)
@@ -142,3 +154,21 @@ def _newest_first(
         )
     )
     return listed
+
+
+def similar_links(content: IndexContent, unit_ids: Sequence[str]) -> dict[str, list[SimilarLink]]:
+    """`find_similar` with the default threshold and bound, as API links."""
+    return {
+        unit_id: [
+            SimilarLink(
+                unit_id=item.unit.unit_id,
+                doc_id=item.unit.doc_id,
+                number=item.unit.number,
+                question=item.unit.question,
+                date=item.document.date,
+                cosine=item.cosine,
+            )
+            for item in found
+        ]
+        for unit_id, found in find_similar(content, unit_ids).items()
+    }

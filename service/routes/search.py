@@ -102,6 +102,7 @@ def search_get(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     include_unanswered: bool = False,
+    include_similar: Annotated[bool, Query(description="Give each result its `similar` list.")] = False,
     sort: Annotated[SearchSort, Query(description=SORT_HELP)] = SearchSort.RELEVANCE,
     format_: Annotated[
         ExportFormat, Query(alias="format", description="json (default), or csv / md: the results as a file.")
@@ -113,6 +114,7 @@ def search_get(
             k=k,
             mode=mode,
             sort=sort,
+            include_similar=include_similar,
             filters=SearchFilters(
                 parties=party,
                 doc_ids=doc_id,

@@ -181,6 +181,13 @@ def test_similar_for_a_unit_and_for_a_result_list(make_client: Callable[..., Tes
         ["energie:1"],
         [],
     ]
+    results = client.get("/v1/search", params={"q": WIND, "k": 3, "include_similar": "true"}).json()["results"]
+    by_id = {result["unit_id"]: [item["unit_id"] for item in result["similar"]] for result in results}
+    assert by_id["energie:1"] == ["zee:1"] and by_id["zee:1"] == ["energie:1"]
+    posted = client.post("/v1/search", json={"question": WIND, "k": 2, "include_similar": True}).json()["results"]
+    assert all(result["similar"] is not None for result in posted)
+    plain = client.get("/v1/search", params={"q": WIND, "k": 3}).json()["results"]
+    assert all(result["similar"] is None for result in plain)  # opt-in: nothing computed unless asked
     unknown = client.get("/v1/similar", params={"unit_id": ["energie:1", "nergens:9"]})
     assert (unknown.status_code, unknown.json()["detail"]) == (404, "no unit 'nergens:9' in the index")
     assert client.get("/v1/similar").status_code == 422
