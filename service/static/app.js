@@ -1,20 +1,38 @@
 // The drafters' page. Every piece of document text is set with textContent, never innerHTML,
 // so markup in a document (script tags, onerror attributes, javascript: links) stays inert text.
+// One page, two views, each a shareable URL: a search (?q=…&filters&sort) and a document opened
+// at one of its units (?doc=ID&unit=UNIT). In-page links add history entries; back and forward work.
 "use strict";
 
 const MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
   "september", "oktober", "november", "december"];
 const SIGNALS = { question: "vraag", answer: "antwoord", lexical: "trefwoorden" };
+const KINDS = {
+  qa_list: "Lijst van vragen en antwoorden",
+  written_consultation: "Verslag van een schriftelijk overleg",
+  written_answers: "Antwoorden op schriftelijke vragen",
+  written_questions: "Schriftelijke vragen",
+  postponement: "Mededeling",
+  prose: "Document",
+};
+const SORTS = { newest: "nieuwste eerst", oldest: "oudste eerst" };
+const DATE_SORT_POOL = 20; // the API re-orders this many of the most relevant units by date
+const WINDOW = 200; // units in full per document request: the API's maximum
+const TOC_CHARS = 90;
 
 const $ = (id) => document.getElementById(id);
+
+let searchToken = 0; // the newest search; answers to older ones are dropped
+let shownSearch = null; // the query string whose results are on the page
+let shownDocument = null; // the document response on the page
 
 function dutchDate(iso) {
   const [year, month, day] = iso.split("-").map(Number);
   return `${day} ${MONTHS[month - 1]} ${year}`;
 }
 
-function setStatus(text, isError = false) {
-  const status = $("status");
+function setStatus(text, isError = false, target = "status") {
+  const status = $(target);
   status.textContent = text;
   status.classList.toggle("error", isError);
 }
@@ -39,6 +57,12 @@ async function fetchJson(url, options) {
     throw new Error(detail);
   }
   return body;
+}
+
+async function fetchText(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.text();
 }
 
 // The answer as text nodes, with each highlighted sentence wrapped in <mark>.
@@ -76,9 +100,92 @@ async function copyText(text) {
   if (!ok) throw new Error("kopiëren is niet gelukt");
 }
 
+// A copy button: `text` is a string or a function that fetches it; the button says when it is done.
+function wireCopy(button, text, done, statusTarget = "status") {
+  button.addEventListener("click", async () => {
+    try {
+      await copyText(typeof text === "function" ? await text() : text);
+      button.textContent = "Gekopieerd";
+      setStatus(done, false, statusTarget);
+    } catch (error) {
+      setStatus(`Kopiëren is niet gelukt: ${error.message}`, true, statusTarget);
+    }
+  });
+}
+
 function unitUrl(unitId) {
   return "/v1/units/" + encodeURIComponent(unitId);
 }
+
+// ------------------------------------------------------------------ navigation
+
+function docHref(docId, unitId) {
+  const params = new URLSearchParams({ doc: docId });
+  if (unitId) params.set("unit", unitId);
+  return "?" + params.toString();
+}
+
+function navigate(href) {
+  history.pushState({ app: true }, "", href);
+  route();
+}
+
+// An in-page link: a plain click stays on the page, a ctrl/middle click opens a tab as usual.
+function followInPage(link) {
+  link.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    navigate(link.getAttribute("href"));
+  });
+  return link;
+}
+
+function docLink(text, docId, unitId) {
+  const link = element("a", text);
+  link.href = docHref(docId, unitId); // built from ids, never from document text
+  return followInPage(link);
+}
+
+function refLabel(ref) {
+  const number = ref.number !== null && ref.number !== undefined ? `Vraag ${ref.number}` : ref.unit_id;
+  return ref.title ? `${number}: ${ref.title}` : number;
+}
+
+// "Verwijst naar" / "Verwezen vanuit": links into the document view; a target not in the index stays text.
+function fillRefs(box, refs) {
+  const list = box.querySelector("ul");
+  list.replaceChildren();
+  for (const ref of refs || []) {
+    const item = element("li");
+    if (ref.doc_id) item.append(docLink(refLabel(ref), ref.doc_id, ref.unit_id));
+    else item.textContent = `${ref.unit_id} (niet in de index)`;
+    list.append(item);
+  }
+  box.hidden = list.children.length === 0;
+}
+
+function fillFootnotes(list, footnotes) {
+  list.replaceChildren();
+  for (const [number, note] of Object.entries(footnotes || {})) {
+    const item = element("li", note);
+    item.value = Number(number);
+    list.append(item);
+  }
+  return list.children.length;
+}
+
+// "Datum document …, vragen ingezonden …, antwoord ontvangen …": what the document says about its dates.
+function datesLine(dates) {
+  const parts = [];
+  if (dates.document_date) parts.push(`datum document ${dutchDate(dates.document_date)}`);
+  if (dates.submitted) parts.push(`vragen ingezonden ${dutchDate(dates.submitted)}`);
+  if (dates.received) parts.push(`antwoord ontvangen ${dutchDate(dates.received)}`);
+  if (!parts.length) return "Geen datum bekend";
+  const line = parts.join(", ");
+  return line[0].toUpperCase() + line.slice(1);
+}
+
+// ------------------------------------------------------------------ search view
 
 async function showUnit(card, unitId) {
   const detail = card.querySelector(".unit-detail");
@@ -90,48 +197,30 @@ async function showUnit(card, unitId) {
   detail.hidden = false;
   try {
     const unit = await fetchJson(unitUrl(unitId));
-    const parts = [];
-    parts.push(element("p", unit.document.title, "document-title"));
+    const parts = [element("p", unit.document.title, "document-title")];
     if (unit.page) parts.push(element("p", `Pagina ${unit.page}`));
-    const notes = Object.entries(unit.footnotes || {});
-    if (notes.length) {
-      parts.push(element("h3", "Voetnoten"));
-      const list = element("ol");
-      for (const [number, note] of notes) {
-        const item = element("li", note);
-        item.value = Number(number);
-        list.append(item);
-      }
-      parts.push(list);
-    }
-    if ((unit.refs || []).length) {
-      parts.push(element("h3", "Verwijst naar"));
-      const list = element("ul");
-      for (const ref of unit.refs) {
-        const item = element("li");
-        if (ref.url) {
-          const link = element("a", ref.unit_id);
-          link.href = unitUrl(ref.unit_id); // built from our own path, never from document text
-          item.append(link);
-        } else {
-          item.textContent = `${ref.unit_id} (niet in de index)`;
-        }
-        list.append(item);
-      }
-      parts.push(list);
-    }
-    if (parts.length === 1) parts.push(element("p", "Geen voetnoten of verwijzingen."));
+    const notes = element("ol");
+    if (fillFootnotes(notes, unit.footnotes)) parts.push(element("h3", "Voetnoten"), notes);
+    if (parts.length === 1) parts.push(element("p", "Geen voetnoten."));
+    const more = element("p");
+    more.append(docLink("Lees het hele document vanaf hier", unit.doc_id, unit.unit_id));
+    parts.push(more);
     detail.replaceChildren(...parts);
   } catch (error) {
     detail.replaceChildren(element("p", `Kon de eenheid niet laden: ${error.message}`));
   }
 }
 
-function renderCard(result) {
+function renderCard(result, sortedByDate) {
   const card = $("card-template").content.firstElementChild.cloneNode(true);
   const citation = result.citation;
   card.dataset.unitId = result.unit_id;
   card.querySelector(".rank").textContent = `#${result.rank}`;
+  if (sortedByDate) {
+    const relevance = card.querySelector(".relevance");
+    relevance.textContent = `relevantie #${result.relevance_rank}`;
+    relevance.hidden = false;
+  }
   if (citation.party) {
     const party = card.querySelector(".party");
     party.textContent = citation.party;
@@ -141,11 +230,14 @@ function renderCard(result) {
     card.querySelector(".unanswered").hidden = false;
     card.querySelector(".answer-block").hidden = true;
   }
-  if (citation.date) {
+  if (result.document_date) {
     const date = card.querySelector(".date");
-    date.textContent = dutchDate(citation.date);
+    date.textContent = dutchDate(result.document_date);
     date.hidden = false;
   }
+  const dates = card.querySelector(".dates");
+  dates.textContent = datesLine(result);
+  dates.hidden = false;
   card.querySelector(".matched").textContent =
     "gevonden via " + result.matched.map((signal) => SIGNALS[signal] || signal).join(", ");
   const number = result.number !== null ? `Vraag ${result.number} — ` : "";
@@ -157,16 +249,12 @@ function renderCard(result) {
   }
   fillHighlighted(card.querySelector(".answer"), result.answer, result.highlights);
   card.querySelector(".citation").textContent = citation.formatted;
-  const copy = card.querySelector(".copy");
-  copy.addEventListener("click", async () => {
-    try {
-      await copyText(citation.formatted);
-      copy.textContent = "Gekopieerd";
-      setStatus("Bronvermelding gekopieerd.");
-    } catch (error) {
-      setStatus(`Kopiëren is niet gelukt: ${error.message}`, true);
-    }
-  });
+  wireCopy(card.querySelector(".copy"), citation.formatted, "Bronvermelding gekopieerd.");
+  fillRefs(card.querySelector(".refs"), result.refs);
+  fillRefs(card.querySelector(".referenced-by"), result.referenced_by);
+  const inDocument = card.querySelector(".doc-link");
+  inDocument.href = docHref(result.doc_id, result.unit_id);
+  followInPage(inDocument);
   const link = card.querySelector(".unit-link");
   link.href = unitUrl(result.unit_id);
   link.addEventListener("click", (event) => {
@@ -176,43 +264,238 @@ function renderCard(result) {
   return card;
 }
 
-function searchUrl() {
+// The search the form describes, as the query string of the page and of /v1/search.
+function formParams() {
   const params = new URLSearchParams();
-  params.set("q", $("question").value);
+  params.set("q", $("question").value.trim());
   params.set("k", $("k").value || "5");
   params.set("mode", $("mode").value);
   if ($("party").value) params.append("party", $("party").value);
   if ($("doc").value) params.append("doc_id", $("doc").value);
+  if ($("date-from").value) params.set("date_from", $("date-from").value);
+  if ($("date-to").value) params.set("date_to", $("date-to").value);
+  if ($("sort").value !== "relevance") params.set("sort", $("sort").value);
   if ($("unanswered").checked) params.set("include_unanswered", "true");
   return params;
 }
 
-async function search(event) {
-  if (event) event.preventDefault();
-  const question = $("question").value.trim();
-  if (!question) {
-    setStatus("Typ eerst een vraag.", true);
-    $("question").focus();
-    return;
+function setSelect(select, value, fallback) {
+  select.value = value || fallback;
+  if (select.value !== (value || fallback)) select.value = fallback; // unknown in this index
+}
+
+function fillForm(params) {
+  $("question").value = params.get("q") || "";
+  $("k").value = params.get("k") || "5";
+  setSelect($("mode"), params.get("mode"), "hybrid");
+  setSelect($("party"), params.get("party"), "");
+  setSelect($("doc"), params.get("doc_id"), "");
+  $("date-from").value = params.get("date_from") || "";
+  $("date-to").value = params.get("date_to") || "";
+  setSelect($("sort"), params.get("sort"), "relevance");
+  $("unanswered").checked = params.get("include_unanswered") === "true";
+}
+
+function updateExport(params, count) {
+  $("export-bar").hidden = count === 0;
+  for (const [id, format] of [["export-csv", "csv"], ["export-md", "md"]]) {
+    const query = new URLSearchParams(params);
+    query.set("format", format);
+    $(id).href = "/v1/search?" + query.toString();
   }
-  const params = searchUrl();
-  history.replaceState(null, "", "?" + params.toString());
+  for (const [id, label] of [["copy-md", "Kopieer als Markdown"], ["copy-link", "Kopieer link naar deze zoekopdracht"]]) {
+    $(id).textContent = label;
+  }
+}
+
+function clearResults() {
+  $("results").replaceChildren();
+  $("export-bar").hidden = true;
+  shownSearch = null;
+}
+
+// Runs the search the URL describes (not the form: a shared URL gives the same results).
+async function runSearch(params) {
+  const token = ++searchToken;
+  const query = params.toString();
   const button = $("search-button");
   button.disabled = true;
   setStatus("Zoeken…");
   try {
-    const response = await fetchJson("/v1/search?" + params.toString());
-    const cards = response.results.map(renderCard);
+    const response = await fetchJson("/v1/search?" + query);
+    if (token !== searchToken) return;
+    const sortedByDate = response.sort !== "relevance";
+    const cards = response.results.map((result) => renderCard(result, sortedByDate));
     $("results").replaceChildren(...cards);
+    shownSearch = location.search;
     const count = cards.length;
+    updateExport(params, count);
+    const order = sortedByDate ? `, ${SORTS[response.sort]} (uit de ${Math.max(DATE_SORT_POOL, response.k)} meest relevante)` : "";
     setStatus(count
-      ? `${count} ${count === 1 ? "resultaat" : "resultaten"} (${Math.round(response.took_ms)} ms)`
+      ? `${count} ${count === 1 ? "resultaat" : "resultaten"}${order} (${Math.round(response.took_ms)} ms)`
       : "Geen resultaten gevonden.");
   } catch (error) {
-    $("results").replaceChildren();
+    if (token !== searchToken) return;
+    clearResults();
     setStatus(`Zoeken is niet gelukt: ${error.message}`, true);
   } finally {
-    button.disabled = false;
+    if (token === searchToken) button.disabled = false;
+  }
+}
+
+function submitSearch(event) {
+  event.preventDefault();
+  if (!$("question").value.trim()) {
+    setStatus("Typ eerst een vraag.", true);
+    $("question").focus();
+    return;
+  }
+  const from = $("date-from").value;
+  const to = $("date-to").value;
+  if (from && to && from > to) {
+    setStatus("De datum 'vanaf' ligt na de datum 'tot en met'; draai ze om.", true);
+    $("date-from").focus();
+    return;
+  }
+  const query = "?" + formParams().toString();
+  if (query === location.search) {
+    shownSearch = null; // the same search again: run it again
+    route();
+  } else {
+    navigate(query);
+  }
+}
+
+// ------------------------------------------------------------------ document view
+
+function unitHeading(unit) {
+  if (unit.question_numbers.length) {
+    return (unit.question_numbers.length === 1 ? "Vraag " : "Vragen ") + unit.question_numbers.join(", ");
+  }
+  return unit.section ? `§ ${unit.section}` : unit.number !== null ? `Passage ${unit.number}` : "Passage";
+}
+
+function shortText(text) {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length <= TOC_CHARS ? line : line.slice(0, TOC_CHARS - 1).trimEnd() + "…";
+}
+
+function renderDocUnit(unit) {
+  const item = $("doc-unit-template").content.firstElementChild.cloneNode(true);
+  item.dataset.unitId = unit.unit_id;
+  item.querySelector(".unit-heading").textContent = unitHeading(unit) + (unit.party ? ` (${unit.party})` : "");
+  if (unit.question) item.querySelector(".question").textContent = unit.question;
+  else item.querySelector(".question-block").hidden = true;
+  if (unit.answered) item.querySelector(".answer").textContent = unit.answer;
+  else item.querySelector(".answer").textContent = "Nog niet beantwoord.";
+  item.querySelector(".footnotes").hidden = fillFootnotes(item.querySelector(".footnotes ol"), unit.footnotes) === 0;
+  fillRefs(item.querySelector(".refs"), unit.refs);
+  fillRefs(item.querySelector(".referenced-by"), unit.referenced_by);
+  item.querySelector(".citation").textContent = unit.citation.formatted;
+  wireCopy(item.querySelector(".copy"), unit.citation.formatted, "Bronvermelding gekopieerd.", "doc-status");
+  return item;
+}
+
+function documentMeta(detail) {
+  const parts = [KINDS[detail.kind] || detail.kind];
+  if (detail.dossier) parts.push(`Kamerstuk ${detail.dossier}` + (detail.kamerstuk_nr ? `, nr. ${detail.kamerstuk_nr}` : ""));
+  parts.push(datesLine({ document_date: detail.date, submitted: detail.submitted, received: detail.received }));
+  parts.push(`${detail.units} ${detail.units === 1 ? "eenheid" : "eenheden"}`);
+  parts.push(`bestand ${detail.source_file}`);
+  return parts.join(" · ");
+}
+
+function renderDocument(detail) {
+  $("doc-title").textContent = detail.title;
+  $("doc-meta").textContent = documentMeta(detail);
+  const toc = $("doc-toc").querySelector("ol");
+  toc.replaceChildren();
+  for (const unit of detail.unit_list) {
+    const label = `${unitHeading(unit)}: ${shortText(unit.question || "(passage)")}`;
+    const item = element("li");
+    item.dataset.unitId = unit.unit_id;
+    item.append(docLink(label, detail.doc_id, unit.unit_id));
+    toc.append(item);
+  }
+  $("doc-toc").hidden = detail.unit_list.every((unit) => !unit.question);
+  const part = detail.window;
+  $("doc-units").replaceChildren(...part.units.map(renderDocUnit));
+  const shown = part.units.length;
+  setStatus(shown < part.total
+    ? `Eenheden ${part.offset + 1} tot en met ${part.offset + shown} van ${part.total}; ` +
+      "kies een vraag in de lijst voor de rest."
+    : "", false, "doc-status");
+}
+
+function findIn(container, unitId) {
+  return container.querySelector(`[data-unit-id="${CSS.escape(unitId)}"]`);
+}
+
+// Highlights the unit, scrolls it to the top and moves focus there (for keyboard and screen reader).
+function focusUnit(unitId) {
+  for (const node of document.querySelectorAll("#doc-view .target, #doc-view [aria-current]")) {
+    node.classList.remove("target");
+    node.removeAttribute("aria-current");
+  }
+  const target = unitId ? findIn($("doc-units"), unitId) : null;
+  if (!target) {
+    window.scrollTo(0, 0);
+    $("doc-title").focus({ preventScroll: true });
+    return;
+  }
+  target.classList.add("target");
+  const entry = findIn($("doc-toc"), unitId);
+  if (entry) entry.setAttribute("aria-current", "true");
+  target.scrollIntoView({ block: "start" });
+  target.focus({ preventScroll: true });
+}
+
+async function showDocument(docId, unitId) {
+  const loaded = shownDocument && shownDocument.doc_id === docId;
+  const inWindow = loaded && (!unitId || shownDocument.window.units.some((unit) => unit.unit_id === unitId));
+  if (!inWindow) {
+    $("doc-units").replaceChildren();
+    setStatus("Document laden…", false, "doc-status");
+    const params = new URLSearchParams({ full: "true", limit: String(WINDOW) });
+    if (unitId) params.set("unit", unitId);
+    try {
+      shownDocument = await fetchJson(`/v1/documents/${encodeURIComponent(docId)}?${params.toString()}`);
+    } catch (error) {
+      shownDocument = null;
+      $("doc-title").textContent = "Document niet gevonden";
+      $("doc-meta").textContent = "";
+      $("doc-toc").hidden = true;
+      setStatus(`Kon het document niet laden: ${error.message}`, true, "doc-status");
+      return;
+    }
+    renderDocument(shownDocument);
+  }
+  focusUnit(unitId);
+}
+
+// ------------------------------------------------------------------ routing
+
+function showView(name) {
+  $("search-view").hidden = name !== "search";
+  $("doc-view").hidden = name !== "doc";
+}
+
+// Draws what the URL says: a document at a unit, or a search (run again only when it changed).
+async function route() {
+  const params = new URLSearchParams(location.search);
+  if (params.get("doc")) {
+    showView("doc");
+    await showDocument(params.get("doc"), params.get("unit"));
+    return;
+  }
+  showView("search");
+  fillForm(params);
+  if (!params.get("q")) {
+    searchToken++;
+    clearResults();
+    setStatus("");
+  } else if (location.search !== shownSearch) {
+    await runSearch(params);
   }
 }
 
@@ -236,25 +519,18 @@ async function loadFilters() {
   }
 }
 
-function restoreFromUrl() {
-  const params = new URLSearchParams(location.search);
-  if (!params.get("q")) return false;
-  $("question").value = params.get("q");
-  if (params.get("k")) $("k").value = params.get("k");
-  if (params.get("mode")) $("mode").value = params.get("mode");
-  $("unanswered").checked = params.get("include_unanswered") === "true";
-  return true;
-}
-
 document.addEventListener("DOMContentLoaded", async () => {
-  $("search-form").addEventListener("submit", search);
+  $("search-form").addEventListener("submit", submitSearch);
   $("question").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) search(event);
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submitSearch(event);
   });
-  const pending = restoreFromUrl();
+  wireCopy($("copy-md"), () => fetchText($("export-md").href), "Resultaten als Markdown gekopieerd.");
+  wireCopy($("copy-link"), () => location.href, "Link naar deze zoekopdracht gekopieerd.");
+  $("doc-back").addEventListener("click", (event) => {
+    event.preventDefault();
+    navigate(shownSearch || "/"); // the results last shown, drawn again without a new search
+  });
+  window.addEventListener("popstate", route);
   await loadFilters();
-  const params = new URLSearchParams(location.search);
-  if (params.get("party")) $("party").value = params.get("party");
-  if (params.get("doc_id")) $("doc").value = params.get("doc_id");
-  if (pending) search();
+  await route();
 });

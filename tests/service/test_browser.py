@@ -8,11 +8,15 @@ Screenshots go to TEST_ARTIFACTS_DIR when set, else to the test's tmp_path.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -112,3 +116,160 @@ def test_markup_in_documents_stays_inert_text(browser: Any, served: Served) -> N
         page.close()
     finally:
         httpx.delete(f"{served.url}/v1/documents/vijandig", headers=headers, timeout=120)
+
+
+# ---------------------------------------------------------------- issue 17: the drafters' tools
+
+CROSS_REF_QUESTION = (
+    "Hoe vertaalt de keuze voor welvaart en weerbaarheid boven waarden zich juridisch in prioritering "
+    "bij handelsbevordering?"
+)
+DATED_QUESTION = "Wat staat er in de beleidsagenda over handel en ontwikkelingssamenwerking?"
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def _drafter_page(browser: Any, served: Served, width: int = 1280, height: int = 900) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL", accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return context, page, errors
+
+
+def _card_ids(page: Any) -> list[str]:
+    return page.eval_on_selector_all("#results li.card", "cards => cards.map(card => card.dataset.unitId)")
+
+
+def _target(page: Any) -> str | None:
+    return page.evaluate("document.querySelector('#doc-units li.target')?.dataset.unitId ?? null")
+
+
+def test_drafter_follows_a_cross_reference_into_the_document_and_back(
+    browser: Any, served: Served, artifacts: Path
+) -> None:
+    context, page, errors = _drafter_page(browser, served)
+    expect = _expect()
+    page.goto(f"{served.url}/?" + urlencode({"q": CROSS_REF_QUESTION, "doc_id": LIST, "k": 3}))
+    card = page.locator(f'li.card[data-unit-id="{LIST}:69"]')
+    card.wait_for(timeout=30_000)
+    assert "Geen datum bekend" in (card.locator(".dates").text_content() or "")
+
+    reference = card.locator(".refs a")
+    assert (reference.text_content() or "").startswith("Vraag 50: Kunt u aangeven")
+    reference.click()
+    target = page.locator(f'#doc-units li.doc-unit.target[data-unit-id="{LIST}:50"]')
+    target.wait_for(timeout=10_000)
+    assert page.url.endswith("?" + urlencode({"doc": LIST, "unit": f"{LIST}:50"}))
+    assert page.locator("#search-view").is_hidden() and target.is_visible()
+    assert page.evaluate("document.activeElement.dataset.unitId") == f"{LIST}:50"
+    top = target.bounding_box()
+    assert top is not None and 0 <= top["y"] < 200  # scrolled to the unit
+    referrers = target.locator(".referenced-by a").all_text_contents()
+    assert [text.split(":")[0] for text in referrers] == ["Vraag 52", "Vraag 69"]
+    assert page.locator("#doc-toc li").count() == 148
+    assert page.locator("#doc-toc li[aria-current] a").text_content().startswith("Vraag 50:")  # type: ignore[union-attr]
+
+    citation = target.locator(".citation").text_content() or ""
+    assert citation.startswith("Antwoord op vraag 50, Lijst van vragen en antwoorden")
+    target.get_by_role("button", name="Kopieer bronvermelding").click()
+    target.get_by_role("button", name="Gekopieerd").wait_for(timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+    page.screenshot(path=str(artifacts / "document-laptop.png"))
+
+    page.locator("#doc-toc a", has_text="Vraag 69:").click()
+    expect(page.locator("#doc-units li.target")).to_have_attribute("data-unit-id", f"{LIST}:69")
+    page.go_back()
+    expect(page.locator("#doc-units li.target")).to_have_attribute("data-unit-id", f"{LIST}:50")
+    page.go_back()
+    card.wait_for(state="visible", timeout=10_000)
+    assert page.locator("#doc-view").is_hidden() and f"{LIST}:69" in _card_ids(page)
+    page.go_forward()
+    expect(page.locator("#doc-units li.target")).to_have_attribute("data-unit-id", f"{LIST}:50")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    target.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "document-phone.png"))
+    assert errors == []
+    context.close()
+
+
+def test_drafter_filters_by_date_sorts_shares_the_url_and_exports(
+    browser: Any, served: Served, artifacts: Path
+) -> None:
+    context, page, errors = _drafter_page(browser, served)
+    expect = _expect()
+    page.goto(served.url)
+    page.get_by_label("Nieuwe Kamervraag").fill(DATED_QUESTION)
+    page.get_by_label("Sorteren").select_option("newest")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.locator("#results li.card")).to_have_count(5)
+    assert "sort=newest" in page.url
+    badges = page.eval_on_selector_all(
+        "#results li.card",
+        "cards => cards.map(c => c.querySelector('.date').hidden ? null : c.querySelector('.date').textContent)",
+    )
+    assert badges[0] == "30 januari 2026"  # the dated document first; undated ones after it
+    assert badges == sorted(badges, key=lambda badge: badge is None)
+    assert page.locator("#results .badge.relevance:not([hidden])").count() == 5
+    newest = _card_ids(page)
+
+    page.get_by_label("Vanaf datum").fill("2026-01-01")
+    page.get_by_label("Sorteren").select_option("relevance")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page).to_have_url(re.compile(r"[?&]date_from=2026-01-01(&|$)"))
+    expect(page.locator("#results .badge.relevance:not([hidden])")).to_have_count(0)
+    filtered = _card_ids(page)
+    assert filtered and all(unit.startswith("001_") for unit in filtered)
+    dates = page.locator("#results li.card .dates").all_text_contents()
+    assert dates and all(text == "Datum document 30 januari 2026" for text in dates)
+    shared = page.url
+
+    # Export what is on the screen: a CSV download and Markdown on the clipboard.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "vraagbaak-resultaten.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert [row["unit_id"] for row in rows] == filtered
+    assert rows[0]["link"].startswith(f"{served.url}/?doc=001_")
+    page.get_by_role("button", name="Kopieer als Markdown").click()
+    page.get_by_role("button", name="Gekopieerd").wait_for(timeout=5_000)
+    markdown = page.evaluate("navigator.clipboard.readText()")
+    assert markdown.startswith(f"# Eerdere antwoorden op: {DATED_QUESTION}")
+    first_citation = page.locator("#results li.card .citation").first.text_content() or ""
+    assert f"*Bron:* {first_citation}" in markdown
+    page.screenshot(path=str(artifacts / "filters-laptop.png"), full_page=True)
+
+    # Back to the earlier search, and forward again, without retyping anything.
+    page.go_back()
+    expect(page.locator("#results .badge.relevance:not([hidden])")).to_have_count(5)
+    assert _card_ids(page) == newest and page.get_by_label("Sorteren").input_value() == "newest"
+    page.go_forward()
+    expect(page.locator("#results .badge.relevance:not([hidden])")).to_have_count(0)
+
+    # A reversed range is refused on the page before any request.
+    page.get_by_label("Tot en met datum").fill("2025-01-01")
+    page.get_by_role("button", name="Zoeken").click()
+    assert "draai ze om" in (page.locator("#status").text_content() or "")
+    assert page.url == shared
+
+    # The shared URL, opened in a fresh context on a phone, shows the same results with the form filled.
+    phone, other, other_errors = _drafter_page(browser, served, width=390, height=844)
+    other.goto(shared)
+    expect(other.locator("#results li.card")).to_have_count(len(filtered))
+    assert _card_ids(other) == filtered
+    assert other.get_by_label("Vanaf datum").input_value() == "2026-01-01"
+    assert other.get_by_label("Nieuwe Kamervraag").input_value() == DATED_QUESTION
+    assert other.evaluate("document.documentElement.scrollWidth") <= 390
+    other.screenshot(path=str(artifacts / "filters-phone.png"))
+    assert errors == [] and other_errors == []
+    phone.close()
+    context.close()
