@@ -28,6 +28,7 @@ from service.batching import QueryBatcher
 from service.errors import install_error_handlers, new_error_id, public_message
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import BodyLimitMiddleware, InFlight, OverloadMiddleware, SecurityHeadersMiddleware
+from service.replica_watch import start_replica_watch, stop_replica_watch
 from service.routes import admin, documents, health, monitors, search, similar, units
 from service.schemas import ERROR_RESPONSES
 from service.settings import ServiceSettings
@@ -86,9 +87,11 @@ async def _load_retriever(app: FastAPI) -> None:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loading = None if app.state.retriever is not None else asyncio.create_task(_load_retriever(app))
+    watching = start_replica_watch(app)  # replicas: pick up generations other processes write
     try:
         yield
     finally:
+        await stop_replica_watch(watching)
         if loading is not None and not loading.done():
             loading.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -51,3 +51,10 @@ class ServiceSettings(Settings):
         default=None,
         description="SQLite database of saved searches (monitors); unset: monitors.sqlite3 in the index directory.",
     )
+    reload_poll_s: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=3600.0,
+        description="Seconds between looks at the index's CURRENT pointer; a new generation (written by "
+        "another process: a replica's writer, `vraagbaak index add`) is loaded without a restart. 0: off.",
+    )
