@@ -164,6 +164,14 @@ function fillRefs(box, refs) {
   box.hidden = list.children.length === 0;
 }
 
+// "Ook eerder gevraagd": a near-duplicate question elsewhere, as a link with its date.
+function similarRef(similar) {
+  const date = similar.date ? ` (${dutchDate(similar.date)})` : "";
+  const words = similar.question.replace(/\s+/g, " ").trim();
+  const title = words.length <= TOC_CHARS ? words : words.slice(0, TOC_CHARS - 1).trimEnd() + "…";
+  return { ...similar, title: title + date };
+}
+
 function fillFootnotes(list, footnotes) {
   list.replaceChildren();
   for (const [number, note] of Object.entries(footnotes || {})) {
@@ -252,6 +260,7 @@ function renderCard(result, sortedByDate) {
   wireCopy(card.querySelector(".copy"), citation.formatted, "Bronvermelding gekopieerd.");
   fillRefs(card.querySelector(".refs"), result.refs);
   fillRefs(card.querySelector(".referenced-by"), result.referenced_by);
+  fillRefs(card.querySelector(".similar"), (result.similar || []).map(similarRef));
   const inDocument = card.querySelector(".doc-link");
   inDocument.href = docHref(result.doc_id, result.unit_id);
   followInPage(inDocument);
@@ -298,6 +307,7 @@ function fillForm(params) {
 
 function updateExport(params, count) {
   $("export-bar").hidden = count === 0;
+  resetMonitor(params);
   for (const [id, format] of [["export-csv", "csv"], ["export-md", "md"]]) {
     const query = new URLSearchParams(params);
     query.set("format", format);
@@ -311,6 +321,7 @@ function updateExport(params, count) {
 function clearResults() {
   $("results").replaceChildren();
   $("export-bar").hidden = true;
+  $("monitor-box").hidden = true;
   shownSearch = null;
 }
 
@@ -322,7 +333,7 @@ async function runSearch(params) {
   button.disabled = true;
   setStatus("Zoeken…");
   try {
-    const response = await fetchJson("/v1/search?" + query);
+    const response = await fetchJson("/v1/search?" + query + "&include_similar=true");
     if (token !== searchToken) return;
     const sortedByDate = response.sort !== "relevance";
     const cards = response.results.map((result) => renderCard(result, sortedByDate));
@@ -363,6 +374,73 @@ function submitSearch(event) {
     route();
   } else {
     navigate(query);
+  }
+}
+
+// ------------------------------------------------------------------ monitors (saved searches with a feed)
+
+let monitorParams = null; // the search a new monitor would save
+let monitorId = null; // the monitor made on this page, until it is removed
+
+function resetMonitor(params) {
+  monitorParams = new URLSearchParams(params);
+  monitorId = null;
+  $("monitor-box").hidden = false;
+  $("monitor-result").hidden = true;
+  $("copy-feed").textContent = "Kopieer feed-link";
+  setStatus("", false, "monitor-status");
+}
+
+// The filters of the search on the page, as POST /v1/monitors wants them.
+function monitorFilters(params) {
+  const filters = { parties: params.getAll("party"), doc_ids: params.getAll("doc_id") };
+  if (params.get("date_from")) filters.date_from = params.get("date_from");
+  if (params.get("date_to")) filters.date_to = params.get("date_to");
+  if (params.get("include_unanswered") === "true") filters.include_unanswered = true;
+  return filters;
+}
+
+function adminHeaders() {
+  return { "X-API-Key": $("admin-key").value, "Content-Type": "application/json" };
+}
+
+async function createMonitor() {
+  if (!monitorParams) return;
+  if (!$("admin-key").value) {
+    setStatus("Vul eerst de beheersleutel in.", true, "monitor-status");
+    $("admin-key").focus();
+    return;
+  }
+  setStatus("Monitor maken…", false, "monitor-status");
+  try {
+    const body = { question: monitorParams.get("q"), filters: monitorFilters(monitorParams) };
+    const monitor = await fetchJson("/v1/monitors", { method: "POST", headers: adminHeaders(), body: JSON.stringify(body) });
+    monitorId = monitor.monitor_id;
+    const feed = $("monitor-feed");
+    feed.href = monitor.feed_url;
+    feed.textContent = "Atom-feed van deze monitor";
+    $("monitor-result").hidden = false;
+    setStatus("Monitor gemaakt. Zet de feed-link in een feedlezer.", false, "monitor-status");
+  } catch (error) {
+    setStatus(`Monitor maken is niet gelukt: ${error.message}`, true, "monitor-status");
+  }
+}
+
+async function deleteMonitor() {
+  if (!monitorId) return;
+  try {
+    const response = await fetch(`/v1/monitors/${encodeURIComponent(monitorId)}`, {
+      method: "DELETE", headers: adminHeaders(),
+    });
+    if (!response.ok && response.status !== 404) {
+      const body = await response.json().catch(() => null);
+      throw new Error(body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`);
+    }
+    monitorId = null;
+    $("monitor-result").hidden = true;
+    setStatus("Monitor verwijderd; de feed bestaat niet meer.", false, "monitor-status");
+  } catch (error) {
+    setStatus(`Verwijderen is niet gelukt: ${error.message}`, true, "monitor-status");
   }
 }
 
@@ -445,7 +523,10 @@ function focusUnit(unitId) {
   }
   target.classList.add("target");
   const entry = findIn($("doc-toc"), unitId);
-  if (entry) entry.setAttribute("aria-current", "true");
+  if (entry) {
+    entry.setAttribute("aria-current", "true");
+    entry.scrollIntoView({ block: "nearest" }); // the list's own scroll; the unit's scroll below wins
+  }
   target.scrollIntoView({ block: "start" });
   target.focus({ preventScroll: true });
 }
@@ -526,6 +607,9 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   wireCopy($("copy-md"), () => fetchText($("export-md").href), "Resultaten als Markdown gekopieerd.");
   wireCopy($("copy-link"), () => location.href, "Link naar deze zoekopdracht gekopieerd.");
+  wireCopy($("copy-feed"), () => $("monitor-feed").href, "Feed-link gekopieerd.", "monitor-status");
+  $("create-monitor").addEventListener("click", createMonitor);
+  $("delete-monitor").addEventListener("click", deleteMonitor);
   $("doc-back").addEventListener("click", (event) => {
     event.preventDefault();
     navigate(shownSearch || "/"); // the results last shown, drawn again without a new search

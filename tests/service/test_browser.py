@@ -128,8 +128,10 @@ DATED_QUESTION = "Wat staat er in de beleidsagenda over handel en ontwikkelingss
 
 
 def _expect() -> Any:
+    """Playwright's `expect`, waiting as long as a search may take on a loaded machine (a few seconds)."""
     from playwright.sync_api import expect
 
+    expect.set_options(timeout=30_000)
     return expect
 
 
@@ -165,7 +167,7 @@ def test_drafter_follows_a_cross_reference_into_the_document_and_back(
     assert (reference.text_content() or "").startswith("Vraag 50: Kunt u aangeven")
     reference.click()
     target = page.locator(f'#doc-units li.doc-unit.target[data-unit-id="{LIST}:50"]')
-    target.wait_for(timeout=10_000)
+    target.wait_for(timeout=30_000)
     assert page.url.endswith("?" + urlencode({"doc": LIST, "unit": f"{LIST}:50"}))
     assert page.locator("#search-view").is_hidden() and target.is_visible()
     assert page.evaluate("document.activeElement.dataset.unitId") == f"{LIST}:50"
@@ -179,7 +181,7 @@ def test_drafter_follows_a_cross_reference_into_the_document_and_back(
     citation = target.locator(".citation").text_content() or ""
     assert citation.startswith("Antwoord op vraag 50, Lijst van vragen en antwoorden")
     target.get_by_role("button", name="Kopieer bronvermelding").click()
-    target.get_by_role("button", name="Gekopieerd").wait_for(timeout=5_000)
+    target.get_by_role("button", name="Gekopieerd").wait_for(timeout=30_000)
     assert page.evaluate("navigator.clipboard.readText()") == citation
     page.screenshot(path=str(artifacts / "document-laptop.png"))
 
@@ -188,7 +190,7 @@ def test_drafter_follows_a_cross_reference_into_the_document_and_back(
     page.go_back()
     expect(page.locator("#doc-units li.target")).to_have_attribute("data-unit-id", f"{LIST}:50")
     page.go_back()
-    card.wait_for(state="visible", timeout=10_000)
+    card.wait_for(state="visible", timeout=30_000)
     assert page.locator("#doc-view").is_hidden() and f"{LIST}:69" in _card_ids(page)
     page.go_forward()
     expect(page.locator("#doc-units li.target")).to_have_attribute("data-unit-id", f"{LIST}:50")
@@ -241,7 +243,7 @@ def test_drafter_filters_by_date_sorts_shares_the_url_and_exports(
     assert [row["unit_id"] for row in rows] == filtered
     assert rows[0]["link"].startswith(f"{served.url}/?doc=001_")
     page.get_by_role("button", name="Kopieer als Markdown").click()
-    page.get_by_role("button", name="Gekopieerd").wait_for(timeout=5_000)
+    page.get_by_role("button", name="Gekopieerd").wait_for(timeout=30_000)
     markdown = page.evaluate("navigator.clipboard.readText()")
     assert markdown.startswith(f"# Eerdere antwoorden op: {DATED_QUESTION}")
     first_citation = page.locator("#results li.card .citation").first.text_content() or ""
@@ -272,4 +274,40 @@ def test_drafter_filters_by_date_sorts_shares_the_url_and_exports(
     other.screenshot(path=str(artifacts / "filters-phone.png"))
     assert errors == [] and other_errors == []
     phone.close()
+    context.close()
+
+
+def test_drafter_creates_and_removes_a_monitor_for_a_search(browser: Any, served: Served, artifacts: Path) -> None:
+    context, page, errors = _drafter_page(browser, served)
+    expect = _expect()
+    page.goto(f"{served.url}/?" + urlencode({"q": DATED_QUESTION, "date_from": "2026-01-01", "k": 3}))
+    expect(page.locator("#results li.card")).to_have_count(3)
+    page.get_by_text("Volg deze zoekopdracht").click()
+    create = page.get_by_role("button", name="Maak een monitor")
+    create.click()
+    expect(page.locator("#monitor-status")).to_have_text("Vul eerst de beheersleutel in.")
+    page.get_by_label("Beheersleutel").fill("verkeerde-sleutel")
+    create.click()
+    expect(page.locator("#monitor-status")).to_contain_text("Monitor maken is niet gelukt")
+
+    page.get_by_label("Beheersleutel").fill(API_KEY)
+    create.click()
+    feed_link = page.locator("#monitor-feed")
+    feed_link.wait_for(state="visible", timeout=30_000)
+    feed_url = feed_link.get_attribute("href") or ""
+    assert feed_url.startswith(f"{served.url}/v1/monitors/") and feed_url.endswith("/feed.atom"), feed_url
+    monitor = httpx.get(feed_url.removesuffix("/feed.atom"), timeout=30).json()
+    assert monitor["question"] == DATED_QUESTION and monitor["filters"]["date_from"] == "2026-01-01"
+    feed = httpx.get(feed_url, timeout=60)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    page.get_by_role("button", name="Kopieer feed-link").click()
+    expect(page.locator("#monitor-status")).to_have_text("Feed-link gekopieerd.")
+    assert page.evaluate("navigator.clipboard.readText()") == feed_url
+    page.screenshot(path=str(artifacts / "monitor-laptop.png"))
+
+    page.get_by_role("button", name="Verwijder monitor").click()
+    expect(page.locator("#monitor-status")).to_contain_text("Monitor verwijderd")
+    assert httpx.get(feed_url, timeout=30).status_code == 404
+    # The one console error is the browser's own line about the refused (403) key.
+    assert [error for error in errors if "status of 403" not in error] == []
     context.close()
