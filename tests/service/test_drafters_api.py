@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from indexer.retrieval.retriever import Retriever
@@ -226,3 +227,20 @@ def test_csv_export_cannot_smuggle_a_formula_into_a_spreadsheet(tmp_path: Path) 
     assert '\'=HYPERLINK("http://x","klik") formule' in cells
     assert {"'+31 formule antwoord", "'-2+3 formule", "'@SUM(A1) formule", "'\tformule tab"} <= set(cells)
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t")]
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_cli_refuses_a_reversed_date_range_and_an_unknown_sort(capsys: pytest.CaptureFixture[str]) -> None:
+    from vraagbaak.cli import main
+
+    assert main(["search", "windmolens", "--date-from", "2026-01-01", "--date-to", "2025-01-01"]) == 2
+    assert (
+        capsys.readouterr().out.strip()
+        == "vraagbaak search: date_to: date_from 2026-01-01 is after date_to 2025-01-01; swap them"
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "windmolens", "--sort", "date"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'date'" in capsys.readouterr().err

@@ -59,7 +59,9 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
             ),
         )
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+        )
         print(f"vraagbaak search: {problems}")
         return 2
     retriever = open_retriever(args.index or settings.index_dir, settings.model_cache, engine=settings.query_engine)
