@@ -82,6 +82,10 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
             ["peak RSS of the bench process (model + build)", "", f"{build['peak_rss_mib']:.0f} MiB"],
         ]
         sections.append((title, rows, ["", "seconds", "passages/s"]))
+    if results.get("build_ray"):
+        from eval.bench.build import ray_rows
+
+        sections.append(ray_rows(results["build_ray"]))
     cold = results.get("cold_start")
     if cold:
         rows = [

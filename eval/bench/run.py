@@ -25,7 +25,7 @@ from eval.bench.query_worker import run_query_worker
 logger = logging.getLogger(__name__)
 
 FULL_SCALE = (100_000, 1_000_000)
-SECTIONS = ("build", "query", "http", "scale", "parse")
+SECTIONS = ("build", "query", "http", "scale", "parse", "ray")
 QUICK_SECTIONS = "build,query,http,parse"
 
 
@@ -195,6 +195,13 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
         results["build"] = inprocess.measure_build(parsed, encoder, build_dir, max_units=config.build_units)
         if index_dir is None:  # quick: the query sections run on the slice that was just built
             index_dir = build_dir
+    if "ray" in config.sections:  # issue 18: the same build on a local Ray, same documents, same run
+        from eval.bench.build import measure_ray_build
+
+        logger.info("ray section: the build on a local Ray next to the single-process build")
+        results["build_ray"] = measure_ray_build(
+            parsed, encoder, config.model_cache, work / "ray", max_units=config.build_units
+        )
     if index_dir is None and {"query", "http", "scale"} & set(config.sections):
         from indexer.store.builder import build_index
 

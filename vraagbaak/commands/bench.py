@@ -53,8 +53,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--sections",
         default=None,
-        help="comma-separated subset of build,query,http,scale,parse (default: all; --quick: build,query,http,parse; "
-        "--scale: scale)",
+        help="comma-separated subset of build,query,http,scale,parse,ray (default: all; "
+        "--quick: build,query,http,parse; --scale: scale)",
     )
     bench.add_argument("--scale-sizes", type=_sizes, default=None, help="default 100000,1000000")
     bench.add_argument("--concurrency", type=_ints, default=(1, 4, 16, 64), help="load levels (default: 1,4,16,64)")
