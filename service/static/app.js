@@ -608,7 +608,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   wireCopy($("copy-md"), () => fetchText($("export-md").href), "Resultaten als Markdown gekopieerd.");
   wireCopy($("copy-link"), () => location.href, "Link naar deze zoekopdracht gekopieerd.");
   wireCopy($("copy-feed"), () => $("monitor-feed").href, "Feed-link gekopieerd.", "monitor-status");
-  $("create-monitor").addEventListener("click", createMonitor);
+  $("monitor-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    createMonitor();
+  });
   $("delete-monitor").addEventListener("click", deleteMonitor);
   $("doc-back").addEventListener("click", (event) => {
     event.preventDefault();
