@@ -83,6 +83,7 @@ class UnitBrief(BaseModel):
     question: str
     party: str | None
     page: int | None
+    section: str | None = Field(default=None, description="Prose: the heading the passage stands under.")
 
 
 class DocumentDetail(DocumentSummary):

@@ -89,6 +89,7 @@ def document_detail(retriever: Retriever, doc_id: str, window: UnitWindow | None
                 question=u.question,
                 party=u.party,
                 page=u.page,
+                section=u.section,
             )
             for u in units
         ],

@@ -463,7 +463,10 @@ function renderDocUnit(unit) {
   item.dataset.unitId = unit.unit_id;
   item.querySelector(".unit-heading").textContent = unitHeading(unit) + (unit.party ? ` (${unit.party})` : "");
   if (unit.question) item.querySelector(".question").textContent = unit.question;
-  else item.querySelector(".question-block").hidden = true;
+  else {
+    item.querySelector(".question-block").hidden = true;
+    item.querySelector(".answer-block h4").textContent = "Tekst"; // a prose passage answers nothing
+  }
   if (unit.answered) item.querySelector(".answer").textContent = unit.answer;
   else item.querySelector(".answer").textContent = "Nog niet beantwoord.";
   item.querySelector(".footnotes").hidden = fillFootnotes(item.querySelector(".footnotes ol"), unit.footnotes) === 0;
@@ -486,16 +489,26 @@ function documentMeta(detail) {
 function renderDocument(detail) {
   $("doc-title").textContent = detail.title;
   $("doc-meta").textContent = documentMeta(detail);
+  // Contents: each question, or for prose the first passage under each heading.
   const toc = $("doc-toc").querySelector("ol");
   toc.replaceChildren();
+  let section = null;
   for (const unit of detail.unit_list) {
-    const label = `${unitHeading(unit)}: ${shortText(unit.question || "(passage)")}`;
+    let label = null;
+    if (unit.question) label = `${unitHeading(unit)}: ${shortText(unit.question)}`;
+    else if (unit.section && unit.section !== section) label = `§ ${shortText(unit.section)}`;
+    section = unit.section;
+    if (!label) continue;
     const item = element("li");
     item.dataset.unitId = unit.unit_id;
     item.append(docLink(label, detail.doc_id, unit.unit_id));
     toc.append(item);
   }
-  $("doc-toc").hidden = detail.unit_list.every((unit) => !unit.question);
+  const hasToc = toc.children.length > 0;
+  $("doc-toc").hidden = !hasToc;
+  $("doc-toc").querySelector("h3").textContent = detail.unit_list.some((unit) => unit.question)
+    ? "Vragen in dit document" : "Inhoud";
+  document.querySelector(".doc-layout").classList.toggle("no-toc", !hasToc);
   const part = detail.window;
   $("doc-units").replaceChildren(...part.units.map(renderDocUnit));
   const shown = part.units.length;
@@ -534,13 +547,18 @@ function focusUnit(unitId) {
 async function showDocument(docId, unitId) {
   const loaded = shownDocument && shownDocument.doc_id === docId;
   const inWindow = loaded && (!unitId || shownDocument.window.units.some((unit) => unit.unit_id === unitId));
+  let missing = null; // a unit the URL names that the document does not hold
   if (!inWindow) {
     $("doc-units").replaceChildren();
     setStatus("Document laden…", false, "doc-status");
-    const params = new URLSearchParams({ full: "true", limit: String(WINDOW) });
-    if (unitId) params.set("unit", unitId);
     try {
-      shownDocument = await fetchJson(`/v1/documents/${encodeURIComponent(docId)}?${params.toString()}`);
+      try {
+        shownDocument = await fetchWindow(docId, unitId);
+      } catch (error) {
+        if (!unitId) throw error;
+        shownDocument = await fetchWindow(docId, null); // the document exists, the unit not: show its start
+        missing = error.message;
+      }
     } catch (error) {
       shownDocument = null;
       $("doc-title").textContent = "Document niet gevonden";
@@ -551,7 +569,14 @@ async function showDocument(docId, unitId) {
     }
     renderDocument(shownDocument);
   }
-  focusUnit(unitId);
+  focusUnit(missing ? null : unitId);
+  if (missing) setStatus(`Deze eenheid staat niet in het document (${missing}).`, true, "doc-status");
+}
+
+function fetchWindow(docId, unitId) {
+  const params = new URLSearchParams({ full: "true", limit: String(WINDOW) });
+  if (unitId) params.set("unit", unitId);
+  return fetchJson(`/v1/documents/${encodeURIComponent(docId)}?${params.toString()}`);
 }
 
 // ------------------------------------------------------------------ routing

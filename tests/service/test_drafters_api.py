@@ -85,7 +85,10 @@ def test_document_in_full_lists_its_units_in_order_with_citations(client: TestCl
     assert third["refs"][0]["unit_id"] == f"{EXPORT}:1"
     assert third["citation"]["formatted"].startswith("Antwoord op vraag 3, Titel van export")
     assert window["units"][0]["referenced_by"][0]["unit_id"] == f"{EXPORT}:3"
-    assert client.get(f"/v1/documents/{EXPORT}").json()["window"] is None  # without full: ids only
+    plain = client.get(f"/v1/documents/{EXPORT}").json()
+    assert plain["window"] is None  # without full: ids and questions only
+    first = plain["unit_list"][0]
+    assert (first["unit_id"], first["section"]) == (f"{EXPORT}:1", None)
 
 
 def test_document_window_is_bounded_and_pages(client: TestClient) -> None:
