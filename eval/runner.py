@@ -1,8 +1,10 @@
 """Running question files against an index (in-process) or a running service (`--url`).
 
 A *variant* is what one ranking is produced by: the three search modes and,
-in-process only, two single-signal baselines made by zeroing fusion weights
-(`dense-question`: stored questions only; `dense-answer`: answer parts only).
+in-process only, two single-signal baselines made by zeroing RRF weights
+(`dense-question`: stored questions only; `dense-answer`: answer parts only)
+and hybrid searches under other fusions (`ALTERNATIVES`), so `--mode all`
+shows every fusion tried side by side.
 Leave-one-out: a question's `exclude` ids are hidden inside retrieval
 in-process (`Filters.exclude_unit_ids`); the API has no such filter, so over
 HTTP k + len(exclude) results are fetched and the excluded ones dropped
@@ -35,7 +37,16 @@ logger = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
 BASELINES = ("dense-question", "dense-answer")
-VARIANTS = MODES + BASELINES
+ALTERNATIVES: dict[str, dict[str, object]] = {
+    "hybrid-rrf": {"method": "rrf", "focus_weight": 0.0},
+    "hybrid-minmax": {"normalisation": "minmax", "sibling_weight": 0.1},
+    "hybrid-no-siblings": {"sibling_weight": 0.0},
+    "hybrid-no-focus": {"focus_weight": 0.0},
+}
+"""Hybrid searches under another fusion than the running one (in-process only): the weighted RRF
+default before issue 16 (whole-question vector), min-max instead of z-score scaling (its sibling
+weight scaled to the narrower range), no sibling bonus, no focus on the asking sentences."""
+VARIANTS = MODES + BASELINES + tuple(ALTERNATIVES)
 
 
 class EvalRunError(VraagbaakError):
@@ -54,12 +65,14 @@ class Searcher(Protocol):
 
 
 def baseline_fusion(variant: str, base: FusionConfig) -> FusionConfig:
-    """The fusion weights that make a dense search use one signal only."""
+    """The fusion that makes a dense search use one signal only, or an alternative hybrid fusion."""
     if variant == "dense-question":
-        return base.model_copy(update={"question_weight": 1.0, "answer_weight": 0.0})
+        return base.model_copy(update={"method": "rrf", "question_weight": 1.0, "answer_weight": 0.0})
     if variant == "dense-answer":
-        return base.model_copy(update={"question_weight": 0.0, "answer_weight": 1.0})
-    raise EvalRunError(f"{variant!r} is not a baseline; choose one of {', '.join(BASELINES)}")
+        return base.model_copy(update={"method": "rrf", "question_weight": 0.0, "answer_weight": 1.0})
+    if variant in ALTERNATIVES:
+        return base.model_copy(update=ALTERNATIVES[variant])
+    raise EvalRunError(f"{variant!r} is not a baseline; choose one of {', '.join(BASELINES + tuple(ALTERNATIVES))}")
 
 
 class InProcessSearcher:
@@ -70,7 +83,7 @@ class InProcessSearcher:
     def __init__(self, retriever: Retriever, target: str = "in-process") -> None:
         self.retriever = retriever
         self.target = target
-        self._vectors: dict[str, tuple[np.ndarray, float]] = {}
+        self._vectors: dict[tuple[str, float], tuple[np.ndarray, float]] = {}
         self._by_fusion: dict[FusionConfig, Retriever] = {retriever.fusion: retriever}
 
     def with_fusion(self, fusion: FusionConfig) -> Retriever:
@@ -79,12 +92,13 @@ class InProcessSearcher:
             self._by_fusion[fusion] = Retriever(self.retriever.content, self.retriever.encoder, fusion)
         return self._by_fusion[fusion]
 
-    def _vector(self, text: str) -> tuple[np.ndarray, float]:
-        if text not in self._vectors:
+    def _vector(self, text: str, retriever: Retriever) -> tuple[np.ndarray, float]:
+        key = (text, retriever.fusion.focus_weight)  # the only fusion setting that changes the query vector
+        if key not in self._vectors:
             started = time.perf_counter()
-            vector = self.retriever.encode([text])[0]
-            self._vectors[text] = (vector, time.perf_counter() - started)
-        return self._vectors[text]
+            vector = retriever.encode([text])[0]
+            self._vectors[key] = (vector, time.perf_counter() - started)
+        return self._vectors[key]
 
     def search(self, question: EvalQuestion, variant: str, k: int) -> tuple[list[Retrieved], float]:
         return self.search_with(question, variant, k, self.retriever.fusion)
@@ -95,9 +109,11 @@ class InProcessSearcher:
         """Search under `fusion`; the latency counts encoding (once per question) plus ranking."""
         if variant not in VARIANTS:
             raise EvalRunError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-        mode = SearchMode.DENSE if variant in BASELINES else SearchMode(variant)
-        retriever = self.with_fusion(baseline_fusion(variant, fusion) if variant in BASELINES else fusion)
-        vector, encode_seconds = (None, 0.0) if mode is SearchMode.LEXICAL else self._vector(question.question)
+        mode = SearchMode.DENSE if variant in BASELINES else SearchMode(variant.split("-")[0])
+        retriever = self.with_fusion(baseline_fusion(variant, fusion) if variant not in MODES else fusion)
+        vector, encode_seconds = (
+            (None, 0.0) if mode is SearchMode.LEXICAL else self._vector(question.question, retriever)
+        )
         filters = Filters(exclude_unit_ids=question.exclude) if question.exclude else None
         started = time.perf_counter()
         hits = retriever.search_encoded(question.question, vector, k, mode, filters)

@@ -1,12 +1,14 @@
-"""Choosing retrieval settings on the dev split: variants, fusion weights, the stored-question prompt.
+"""Choosing retrieval settings on the dev split: variants, fusion settings, the stored-question prompt.
 
 Only dev questions are looked at here; figures for the README are then taken
-on the test split with `eval run`. Fusion weights change only the Retriever's
-`FusionConfig`, so the whole grid reuses one loaded index and one query vector
-per question. The stored-question prompt is an index setting, so comparing
+on the test split with `eval run`. Fusion settings change only the Retriever's
+`FusionConfig`, so both grids reuse one loaded index and one query vector per
+question (and focus weight). Two grids: weighted RRF over the three weights
+(x rrf_k), and the convex fusion over question offset x lexical share x
+normalisation. The stored-question prompt is an index setting, so comparing
 "query" with "passage" needs a second index (built here on request).
 Reciprocal rank fusion is invariant to scaling all weights by one factor, so
-the grid keeps one setting per weight ratio.
+the RRF grid keeps one setting per weight ratio.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from eval.dataset import EvalQuestion
 from eval.judging import Retrieved
 from eval.metrics import RECALL_KS, metric_names
 from eval.runner import VARIANTS, InProcessSearcher, VariantResult, evaluate_variant
+from indexer.retrieval.fusion import Normalisation
 from indexer.retrieval.retriever import FusionConfig
 
 logger = logging.getLogger(__name__)
 
 GRID_WEIGHTS = (0.5, 1.0, 1.5, 2.0)
+GRID_OFFSETS = (0.0, 0.01, 0.02, 0.03, 0.04)
+GRID_SHARES = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
+GRID_NORMALISATIONS: tuple[Normalisation, ...] = ("zscore", "minmax")
 
 
 def sort_keys(k: int) -> tuple[str, ...]:
@@ -54,12 +60,48 @@ def fusion_grid(
             if ratio in seen or not any(ratio[:3]):
                 continue
             seen.add(ratio)
-            update = {"question_weight": question, "answer_weight": answer, "lexical_weight": lexical, "rrf_k": rrf_k}
+            update = {
+                "method": "rrf",
+                "question_weight": question,
+                "answer_weight": answer,
+                "lexical_weight": lexical,
+                "rrf_k": rrf_k,
+            }
             grid.append(base.model_copy(update=update))
     return grid
 
 
+def convex_grid(
+    base: FusionConfig,
+    offsets: Sequence[float] = GRID_OFFSETS,
+    shares: Sequence[float] = GRID_SHARES,
+    normalisations: Sequence[Normalisation] = GRID_NORMALISATIONS,
+) -> list[FusionConfig]:
+    """Convex fusion settings: question offset x lexical share x normalisation, the rest as in `base`.
+
+    The sibling weight is in units of the normalised scores, so min-max (range 0-1) gets a fifth of
+    the z-score weight (z-scores over ~200 candidates span about five units).
+    """
+    grid = []
+    for how, offset, share in itertools.product(normalisations, offsets, shares):
+        sibling = base.sibling_weight if how == "zscore" else base.sibling_weight / 5
+        update = {
+            "method": "convex",
+            "normalisation": how,
+            "question_offset": offset,
+            "lexical_share": share,
+            "sibling_weight": sibling,
+        }
+        grid.append(base.model_copy(update=update))
+    return grid
+
+
 def fusion_label(fusion: FusionConfig) -> str:
+    if fusion.method == "convex":
+        return (
+            f"convex {fusion.normalisation} q_off={fusion.question_offset:g} lex={fusion.lexical_share:g} "
+            f"sib={fusion.sibling_weight:g} focus={fusion.focus_weight:g}"
+        )
     return f"q={fusion.question_weight:g} a={fusion.answer_weight:g} lex={fusion.lexical_weight:g} rrf_k={fusion.rrf_k}"
 
 
@@ -110,14 +152,15 @@ def tune(
     alt_searcher: InProcessSearcher | None = None,
     weights: Sequence[float] = GRID_WEIGHTS,
     rrf_ks: Sequence[int] = (),
+    convex: bool = True,
 ) -> TuningReport:
-    """Variants and the fusion grid on `searcher`'s index; the prompt comparison when `alt_searcher` is given."""
+    """Variants and the fusion grids on `searcher`'s index; the prompt comparison when `alt_searcher` is given."""
     dev = _dev_only(questions)
     base = searcher.retriever.fusion
     prompt = searcher.retriever.content.manifest.chunking.question_prompt
     report = TuningReport(questions=len(dev), k=k, prompt=prompt, default_fusion=base)
     report.variants = [evaluate_variant(dev, variant, k, searcher.search) for variant in VARIANTS]
-    for fusion in fusion_grid(base, weights, rrf_ks):
+    for fusion in fusion_grid(base, weights, rrf_ks) + (convex_grid(base) if convex else []):
         result = evaluate_variant(dev, "hybrid", k, partial(_search_with, searcher, fusion))
         report.grid.append(GridRow(fusion, result.metrics()))
     keys = sort_keys(k)
@@ -165,7 +208,7 @@ def format_tuning(report: TuningReport, top: int = 12, markdown: bool = False) -
     lines = [f"Tuning on the dev split: {report.questions} questions, k={report.k}", ""]
     lines += [f"Variants (index question_prompt={report.prompt}, default fusion {fusion_label(report.default_fusion)})"]
     lines += ["", *overall_table(report.variants, markdown), ""]
-    lines += [f"Fusion grid, hybrid ({len(report.grid)} weight ratios; ranked by {', '.join(sort_keys(report.k))})", ""]
+    lines += [f"Fusion grid, hybrid ({len(report.grid)} settings; ranked by {', '.join(sort_keys(report.k))})", ""]
     shown = report.grid[:top]
     default = next((row for row in report.grid if _same_weights(row.fusion, report.default_fusion)), None)
     if default is not None and default not in shown:
@@ -195,7 +238,11 @@ def _ratio(*weights: float) -> tuple[float, ...]:
 
 
 def _same_weights(a: FusionConfig, b: FusionConfig) -> bool:
-    """Same ranking: same rrf_k and weights that differ at most by a common factor."""
+    """Same ranking: for RRF the same rrf_k and weights that differ at most by a common factor."""
+    if a.method != b.method:
+        return False
+    if a.method == "convex":
+        return a == b
     return a.rrf_k == b.rrf_k and _ratio(a.question_weight, a.answer_weight, a.lexical_weight) == _ratio(
         b.question_weight, b.answer_weight, b.lexical_weight
     )

@@ -2,11 +2,14 @@
 
 Three signals rank units: similarity of the new question to stored
 questions, to answer parts (both from one FAISS search over one query
-vector), and BM25 over unit text. Hybrid mode fuses the three rankings by
-weighted reciprocal rank fusion; the weights were chosen with the
-evaluation (eval/README.md). Filters become a FAISS id selector and a BM25
-mask, so they act inside retrieval and a filtered search still returns k
-units when k exist. A unit appears at most once, at its best rank.
+vector), and BM25 over unit text. Hybrid mode fuses them (fusion.py): by
+default a convex combination of normalised scores with one dense score per
+unit and a small bonus for the years, numbers and names a unit's question
+shares with the query (siblings.py); weighted reciprocal rank fusion is the
+alternative. Method and weights were chosen on the evaluation's dev split
+(docs/retrieval.md). Filters become a FAISS id selector and a BM25 mask, so
+they act inside retrieval and a filtered search still returns k units when k
+exist. A unit appears at most once, at its best rank.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,8 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from indexer.errors import QueryError
 from indexer.model.encoder import Encoder
 from indexer.retrieval.citations import Citation, cite
+from indexer.retrieval.focus import asking_part, mix
+from indexer.retrieval.fusion import Normalisation, Ranking, Signal, convex, rrf
 from indexer.retrieval.highlights import analyse_answer, choose_highlights
 from indexer.retrieval.query import check_k, clean_question
+from indexer.retrieval.siblings import SiblingScorer
 from indexer.settings import QueryEngine
 from indexer.store.chunking import VectorField
 from indexer.store.generations import IndexContent, VectorMap, load_index
@@ -41,12 +48,6 @@ logger = logging.getLogger(__name__)
 class SearchMode(StrEnum):
     HYBRID = "hybrid"
     DENSE = "dense"
-    LEXICAL = "lexical"
-
-
-class Signal(StrEnum):
-    QUESTION = "question"
-    ANSWER = "answer"
     LEXICAL = "lexical"
 
 
@@ -70,14 +71,30 @@ class Filters(BaseModel):
         return any(getattr(self, name) for name in type(self).model_fields if name != "include_unanswered")
 
 
+FusionMethod = Literal["convex", "rrf"]
+
+
 class FusionConfig(BaseModel):
-    """Weights of the reciprocal rank fusion: score = sum of weight / (rrf_k + rank)."""
+    """How hybrid (and dense) search combines the signals; every default was chosen on the dev split.
+
+    `convex` (the default) keeps score margins: z-scored max(answer, question - question_offset)
+    + lexical_share x z-scored BM25 + sibling_weight x sibling agreement. `rrf` is weighted
+    reciprocal rank fusion, score = sum of weight / (rrf_k + rank), the default before issue 16.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    # Tuned on the dev split of the evaluation (eval/README.md): answer similarity carries most of the
-    # ranking, BM25 and question similarity break ties and rescue cross-references. A small rrf_k
-    # keeps rank 1 and rank 2 of the dense list apart, so a weak signal cannot reshuffle them.
+    method: FusionMethod = "convex"
+    # convex: on the dev split (eval/results/fusion_dev.md) a question offset of 0.02-0.03 and a
+    # lexical share of 0.25-0.3 form a plateau; z-scores edge out min-max scaling there.
+    normalisation: Normalisation = "zscore"
+    question_offset: float = Field(default=0.02, ge=0, le=1)
+    lexical_share: float = Field(default=0.3, ge=0)
+    sibling_weight: float = Field(default=0.5, ge=0)
+    # Query vector of a question with a preamble: this share from its asking sentences (focus.py).
+    focus_weight: float = Field(default=0.75, ge=0, le=1)
+    # rrf: answer similarity carries most of the ranking, BM25 and question similarity break ties
+    # and rescue cross-references. A small rrf_k keeps rank 1 and rank 2 of the dense list apart.
     rrf_k: int = Field(default=10, ge=1)
     question_weight: float = Field(default=0.1, ge=0)
     answer_weight: float = Field(default=1.0, ge=0)
@@ -130,6 +147,11 @@ class Retriever:
         # Sentence splitting and analysis of an answer cost more than the rest of a search; answers recur.
         self._analysed_answer = functools.lru_cache(maxsize=4096)(analyse_answer)
 
+    @functools.cached_property
+    def _siblings(self) -> SiblingScorer:
+        """Built on first use: a regex pass over every unit's question (prose: its opening)."""
+        return SiblingScorer([unit.question or unit.text[:300] for unit in self.content.units])
+
     @classmethod
     def load(cls, index_dir: Path, encoder: Encoder, fusion: FusionConfig | None = None) -> Retriever:
         return cls(load_index(index_dir), encoder, fusion)
@@ -153,8 +175,23 @@ class Retriever:
     # ------------------------------------------------------------ search
 
     def encode(self, questions: Sequence[str]) -> np.ndarray:
-        """Query vectors for several questions in one model call (the batch and micro-batch path)."""
-        return self.encoder.encode_queries([clean_question(q) for q in questions])
+        """Query vectors for several questions in one model call (the batch and micro-batch path).
+
+        A question with a preamble is encoded twice in that call, whole and its asking sentences
+        alone, and the two vectors mixed by `focus_weight` (focus.py).
+        """
+        cleaned = [clean_question(q) for q in questions]
+        weight = self.fusion.focus_weight
+        focus = [asking_part(q) for q in cleaned] if weight else [None] * len(cleaned)
+        extra = [part for part in focus if part]
+        vectors = self.encoder.encode_queries(cleaned + extra)
+        if not extra:
+            return vectors
+        whole, focused = vectors[: len(cleaned)].copy(), iter(vectors[len(cleaned) :])
+        for i, part in enumerate(focus):
+            if part:
+                whole[i] = mix(whole[i], next(focused), weight)
+        return whole
 
     def search(
         self, question: str, k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
@@ -188,7 +225,7 @@ class Retriever:
         if mask is not None and not mask.any():
             return []
         depth = max(self.fusion.depth, k)
-        rankings: dict[Signal, tuple[np.ndarray, np.ndarray]] = {}
+        rankings: dict[Signal, Ranking] = {}
         if mode is not SearchMode.LEXICAL:
             if vector is None:
                 raise QueryError("a dense or hybrid search needs the query vector")
@@ -218,9 +255,7 @@ class Retriever:
             mask &= ~np.isin(self._unit_ids, list(filters.exclude_unit_ids))
         return mask
 
-    def _dense(
-        self, vector: np.ndarray, mask: np.ndarray | None, depth: int
-    ) -> dict[Signal, tuple[np.ndarray, np.ndarray]]:
+    def _dense(self, vector: np.ndarray, mask: np.ndarray | None, depth: int) -> dict[Signal, Ranking]:
         """(unit rows, best cosine) per field, best first, from one FAISS search."""
         vector_map = self.content.vector_map
         allowed = None if mask is None else vector_map.ids[mask[vector_map.unit_rows]]
@@ -242,22 +277,30 @@ class Retriever:
         top = top[scores[top] > 0]
         return top, scores[top]
 
-    def _fuse(
-        self, question: str, rankings: dict[Signal, tuple[np.ndarray, np.ndarray]], k: int, mode: SearchMode
-    ) -> list[SearchHit]:
-        weights = {
-            Signal.QUESTION: self.fusion.question_weight,
-            Signal.ANSWER: self.fusion.answer_weight,
-            Signal.LEXICAL: self.fusion.lexical_weight,
-        }
-        fused: dict[int, float] = {}
+    def _fuse(self, question: str, rankings: dict[Signal, Ranking], k: int, mode: SearchMode) -> list[SearchHit]:
         raw: dict[int, dict[Signal, float]] = {}
         for signal, (rows, scores) in rankings.items():
-            for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True), 1):
-                fused[row] = fused.get(row, 0.0) + weights[signal] / (self.fusion.rrf_k + rank)
+            for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
                 raw.setdefault(row, {})[signal] = float(score)
+        config = self.fusion
         if mode is SearchMode.LEXICAL:
             fused = {row: signals[Signal.LEXICAL] for row, signals in raw.items()}
+        elif config.method == "rrf":
+            weights = {
+                Signal.QUESTION: config.question_weight,
+                Signal.ANSWER: config.answer_weight,
+                Signal.LEXICAL: config.lexical_weight,
+            }
+            fused = rrf(rankings, weights, config.rrf_k)
+        else:
+            fused = convex(
+                rankings,
+                lexical_share=config.lexical_share,
+                question_offset=config.question_offset,
+                how=config.normalisation,
+                sibling_weight=config.sibling_weight,
+                siblings=lambda rows: np.array(self._siblings.scores(question, rows.tolist())),
+            )
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         terms = frozenset(analyze(question))
         return [self._hit(terms, row, rank, score, raw[row]) for rank, (row, score) in enumerate(best, 1)]

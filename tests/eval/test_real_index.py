@@ -18,7 +18,7 @@ import pytest
 
 from eval.dataset import load_questions, select_split
 from eval.judging import Retrieved, is_hit
-from eval.runner import HttpSearcher, InProcessSearcher, run_evaluation
+from eval.runner import VARIANTS, HttpSearcher, InProcessSearcher, run_evaluation
 from indexer.retrieval.retriever import Retriever
 from vraagbaak.cli import main
 
@@ -136,7 +136,7 @@ def test_run_command_all_modes_in_process_writes_every_variant(
     )
     assert code == 0
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert set(figures["variants"]) == {"hybrid", "dense", "lexical", "dense-question", "dense-answer"}
+    assert set(figures["variants"]) == set(VARIANTS)  # modes, baselines and alternative fusions
     assert figures["variants"]["hybrid"]["count"] == len(load_questions(PARAPHRASES))
     assert "## Per kind" in report.read_text(encoding="utf-8")
 

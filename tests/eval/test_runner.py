@@ -10,7 +10,16 @@ from fastapi.testclient import TestClient
 
 from eval.dataset import parse_questions
 from eval.report import format_markdown, format_table, results_document
-from eval.runner import EvalRunError, HttpSearcher, InProcessSearcher, resolve_variants, run_evaluation
+from eval.runner import (
+    ALTERNATIVES,
+    VARIANTS,
+    EvalRunError,
+    HttpSearcher,
+    InProcessSearcher,
+    baseline_fusion,
+    resolve_variants,
+    run_evaluation,
+)
 from indexer.retrieval.retriever import Retriever
 from indexer.store.builder import build_index
 from service.app import create_app
@@ -114,10 +123,16 @@ def test_baselines_run_in_process_only(retriever: Retriever, questions: list, ht
         "lexical",
         "dense-question",
         "dense-answer",
+        "hybrid-rrf",
+        "hybrid-minmax",
+        "hybrid-no-siblings",
+        "hybrid-no-focus",
     ]
     assert resolve_variants("all", http) == ["hybrid", "dense", "lexical"]
     with pytest.raises(EvalRunError, match="runs in-process only"):
         http.search(questions[0], "dense-answer", 3)
+    with pytest.raises(EvalRunError, match="runs in-process only"):
+        http.search(questions[0], "hybrid-rrf", 3)
     with pytest.raises(EvalRunError, match="not available"):
         resolve_variants("dense-question", http)
     (question_only,) = run_evaluation(questions[:1], InProcessSearcher(retriever), ["dense-question"], k=3)
@@ -162,3 +177,19 @@ def test_run_command_reports_bad_question_files_by_line(tmp_path: Path, capsys: 
 
 def test_run_command_refuses_unknown_modes() -> None:
     assert main(["eval", "run", "--questions", "x.jsonl", "--mode", "best"]) == 2
+
+
+def test_cli_mode_choices_are_the_runner_variants() -> None:
+    from vraagbaak.commands.eval import MODE_CHOICES
+
+    assert MODE_CHOICES == VARIANTS
+
+
+def test_alternative_fusions_rank_with_their_own_settings(retriever: Retriever, questions: list) -> None:
+    searcher = InProcessSearcher(retriever)
+    for variant in ALTERNATIVES:
+        ranking, _ = searcher.search(questions[0], variant, 3)
+        used = searcher.with_fusion(baseline_fusion(variant, retriever.fusion)).fusion
+        assert used.model_dump() == retriever.fusion.model_copy(update=ALTERNATIVES[variant]).model_dump()
+        assert ranking[0].unit_id == "e:1"  # a plain paraphrase: every fusion finds it first
+    assert searcher.with_fusion(baseline_fusion("hybrid-rrf", retriever.fusion)).fusion.method == "rrf"

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from indexer.errors import QueryError
-from indexer.retrieval.retriever import Filters, Retriever, SearchHit, SearchMode, Signal, top_rows
+from indexer.retrieval.focus import asking_part
+from indexer.retrieval.fusion import convex, normalise, rrf
+from indexer.retrieval.retriever import Filters, FusionConfig, Retriever, SearchHit, SearchMode, Signal, top_rows
 from indexer.store.builder import build_index
 from indexer.units import DocumentKind
 from tests.fakes import FakeEncoder, qa_document
@@ -154,3 +156,75 @@ def test_unanswered_questions_stay_out_unless_asked_for(tmp_path: Path) -> None:
     for party in ("VVD", "d66"):
         only = Filters(include_unanswered=True, parties=(party,))
         assert _ids(retriever.search(question, k=5, filters=only)) == ["vragen:1"]
+
+
+# ------------------------------------------------------------ fusion (issue 16)
+
+
+def _ranking(rows: list[int], scores: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array(rows, np.int64), np.array(scores)
+
+
+def test_convex_fusion_keeps_the_margin_that_rrf_throws_away() -> None:
+    rankings = {
+        Signal.ANSWER: _ranking([1, 2, 3, 4], [0.95, 0.70, 0.69, 0.60]),  # unit 1 far ahead
+        Signal.LEXICAL: _ranking([2, 1, 3], [10.0, 9.9, 1.0]),  # unit 2 ahead by a hair
+    }
+    by_rank = rrf(rankings, {Signal.ANSWER: 1.0, Signal.LEXICAL: 1.1, Signal.QUESTION: 0.0}, rrf_k=10)
+    assert max(by_rank, key=by_rank.__getitem__) == 2
+    by_score = convex(rankings, lexical_share=1.1, question_offset=0.0)
+    assert max(by_score, key=by_score.__getitem__) == 1
+
+
+def test_a_qa_unit_gets_one_dense_vote_like_a_prose_passage() -> None:
+    rankings = {
+        Signal.QUESTION: _ranking([1], [0.94]),  # Q&A unit 1: stored question close, answer less so
+        Signal.ANSWER: _ranking([2, 1, 3], [0.93, 0.80, 0.50]),  # prose passage 2 has only an answer vector
+    }
+    two_votes = rrf(rankings, {Signal.QUESTION: 1.0, Signal.ANSWER: 1.0, Signal.LEXICAL: 0.0}, rrf_k=10)
+    assert max(two_votes, key=two_votes.__getitem__) == 1
+    one_vote = convex(rankings, lexical_share=0.0, question_offset=0.02)  # 0.94 - 0.02 < 0.93
+    assert max(one_vote, key=one_vote.__getitem__) == 2
+
+
+def test_normalise_fills_gaps_below_the_list_and_handles_flat_lists() -> None:
+    z = normalise(np.array([3.0, 1.0, np.nan]), "zscore")
+    assert z[2] == z[1] < z[0] and abs(z.mean()) < 1e-9
+    assert normalise(np.array([2.0, np.nan]), "minmax", missing=0.0).tolist() == [1.0, 0.0]
+    assert normalise(np.array([5.0, 5.0]), "zscore").tolist() == [0.0, 0.0]
+
+
+def test_rrf_method_reproduces_the_previous_default(retriever: Retriever) -> None:
+    old = Retriever(retriever.content, FakeEncoder(), FusionConfig(method="rrf", focus_weight=0.0))
+    hits = old.search("haven Rotterdam", k=5)
+    assert hits[0].score == pytest.approx(0.1 / 11 + 1.0 / 11 + 0.25 / 11)  # rank 1 in all three signals
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [
+        (
+            "Een schip zonk. Wat doet de minister? Welke afspraken zijn er?",
+            "Wat doet de minister? Welke afspraken zijn er?",
+        ),
+        ("Het kabinet, zo meldt NRC, twijfelt. Klopt dat?", "Klopt dat?"),
+        ("Wat doet de minister?", None),  # nothing but a question
+        ("Wat doet de minister? Welke afspraken zijn er?", None),
+        ("Graag een overzicht van de missies.", None),  # no question mark
+    ],
+)
+def test_asking_part_is_the_question_sentences_after_a_preamble(question: str, asking: str | None) -> None:
+    assert asking_part(question) == asking
+
+
+def test_a_preamble_question_is_encoded_whole_and_focused_in_one_model_call(retriever: Retriever) -> None:
+    encoder = FakeEncoder()
+    focused = Retriever(retriever.content, encoder, FusionConfig(focus_weight=0.75))
+    question = "De haven van Rotterdam groeit hard. Wat is de exportkredietverzekering?"
+    vectors = focused.encode([question, "haven"])
+    assert encoder.calls == [3]  # both questions and the one asking part, together
+    whole, part = FakeEncoder().encode_queries([question, "Wat is de exportkredietverzekering?"])
+    expected = 0.25 * whole + 0.75 * part
+    assert np.allclose(vectors[0], expected / np.linalg.norm(expected), atol=1e-6)
+    assert np.allclose(vectors[1], FakeEncoder().encode_queries(["haven"])[0])
+    assert focused.search(question, k=1)[0].unit.unit_id == "lijst:2"

@@ -14,6 +14,19 @@ from indexer.settings import Settings
 if TYPE_CHECKING:
     from eval.dataset import EvalQuestion
 
+# eval.runner.VARIANTS (a test keeps them equal; importing eval here would slow every command)
+MODE_CHOICES = (
+    "hybrid",
+    "dense",
+    "lexical",
+    "dense-question",
+    "dense-answer",
+    "hybrid-rrf",
+    "hybrid-minmax",
+    "hybrid-no-siblings",
+    "hybrid-no-focus",
+)
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = commands.add_parser("eval", help="evaluate retrieval on held-out questions")
@@ -30,8 +43,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--mode",
         default="hybrid",
-        choices=("hybrid", "dense", "lexical", "dense-question", "dense-answer", "all"),
-        help="search mode, single-signal baseline, or all of them (default: hybrid)",
+        choices=(*MODE_CHOICES, "all"),
+        help="search mode, single-signal baseline, alternative fusion, or all of them (default: hybrid)",
     )
     run.add_argument("--k", type=int, default=10, help="results per question (default: 10)")
     run.add_argument(
@@ -47,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=_weights,
         default=None,
         metavar="Q,A,L",
-        help="in-process only: question, answer and lexical fusion weights instead of the index defaults",
+        help="in-process only: weighted RRF with these question, answer and lexical weights (not the default fusion)",
     )
     run.add_argument("--rrf-k", type=int, default=None, help="in-process only: rrf_k instead of the index default")
     run.add_argument("--json", type=Path, default=None, dest="json_out", help="write all figures as JSON")
@@ -142,7 +155,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
                 )
                 return 2
             question, answer, lexical = weights
-            fusion = FusionConfig(question_weight=question, answer_weight=answer, lexical_weight=lexical)
+            fusion = FusionConfig(method="rrf", question_weight=question, answer_weight=answer, lexical_weight=lexical)
             if args.rrf_k:
                 fusion = fusion.model_copy(update={"rrf_k": args.rrf_k})
         index_dir = args.index or settings.index_dir
