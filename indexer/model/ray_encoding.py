@@ -206,7 +206,12 @@ class RayEncoder:
 
     def start(self) -> RayLayout:
         """Join or start Ray and work out the actor layout; cheap once started."""
-        import ray
+        try:
+            import ray
+        except ImportError as error:
+            raise VraagbaakError(
+                f"building on Ray needs the optional extra: pip install 'vraagbaak[distributed]' ({error})"
+            ) from error
 
         if not ray.is_initialized():
             # Ray reads these itself; no usage report leaves the machine, and its token notice is noise here.
@@ -277,12 +282,14 @@ class RayEncoder:
         # Longest first, so each task's texts pad to about the same length; `row` puts them back in order.
         order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][1]))
         items = [{"row": i, "prompt": pairs[i][0], "text": pairs[i][1]} for i in order]
-        dataset = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / self._rows_per_task))
+        # A small input is still spread over every worker.
+        per_task = max(1, min(self._rows_per_task, math.ceil(len(items) / layout.workers)))
+        dataset = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / per_task))
         with warnings.catch_warnings():
             # Ray 2.60 warns that plain remote args (max_restarts, max_task_retries) will move elsewhere in 2.64;
             # its own default is to restart forever, which would loop on a batch that kills every worker.
             warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
-            embedded = self._map(dataset, layout)
+            embedded = self._map(dataset, layout, per_task)
         vectors = np.zeros((len(pairs), self.dimension), np.float32)
         filled = np.zeros(len(pairs), bool)
         for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
@@ -294,7 +301,7 @@ class RayEncoder:
             raise VraagbaakError(f"Ray returned {int(filled.sum())} of {len(pairs)} vectors; the build is not written")
         return vectors
 
-    def _map(self, dataset: Any, layout: RayLayout) -> Any:
+    def _map(self, dataset: Any, layout: RayLayout, per_task: int) -> Any:
         """The actor-pool stage: one `EmbedActor` per worker, a dead one restarted and its batch retried."""
         import ray.data
 
@@ -307,7 +314,7 @@ class RayEncoder:
                 "threads": layout.cpus_per_worker,
                 "batch_size": self._batch_size,
             },
-            batch_size=self._rows_per_task,
+            batch_size=per_task,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=layout.workers),
             num_cpus=layout.cpus_per_worker,

@@ -75,13 +75,23 @@ def _assert_same_generation(on_ray: IndexContent, local: IndexContent) -> None:
     assert on_ray.manifest.model == local.manifest.model
 
 
-def test_ray_build_writes_the_generation_of_the_single_process_build(
-    ray_encoder: RayEncoder, small_seeds: list[ParsedDocument], local_build: IndexContent, tmp_path: Path
+def test_index_build_on_ray_writes_the_generation_of_the_single_process_build(
+    ray_encoder: RayEncoder,
+    small_seeds: list[ParsedDocument],
+    local_build: IndexContent,
+    model_cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    report = build_index_on_ray(small_seeds, ray_encoder, tmp_path / "index")
-    on_ray = load_index(tmp_path / "index")  # the load checks: checksums, counts, id map
+    """`vraagbaak index build --ray` end to end; it joins the module's Ray (already started) and leaves it up."""
+    monkeypatch.setenv("VRAAGBAAK_MODEL_CACHE", str(model_cache))
+    paths = [str(SEEDS / f"{item.document.doc_id}.txt") for item in small_seeds]
+    out = tmp_path / "index"
+    assert main(["index", "build", *paths, "--out", str(out), "--ray", "--ray-workers", "2", "--device", "cpu"]) == 0
+    assert f"built on Ray (2 workers, {socket.gethostname()} cpu×1) {out}: 3 documents" in capsys.readouterr().out
+    on_ray = load_index(out)  # the load checks: checksums, counts, id map
     _assert_same_generation(on_ray, local_build)
-    assert report.embedded == len(local_build.vector_map)
     assert on_ray.manifest.build == BuildInfo(engine="ray", workers=2, devices=[f"{socket.gethostname()} cpu×1"])
 
 
