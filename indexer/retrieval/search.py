@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from indexer.errors import QueryError
 from indexer.retrieval.citations import Citation
+from indexer.retrieval.close_match import first_close_match, is_close_match
 from indexer.retrieval.crossrefs import UnitLink, referenced_by, refs_of
 from indexer.retrieval.query import MAX_K, clean_question
 from indexer.retrieval.retriever import Filters, Retriever, SearchHit, SearchMode
@@ -125,6 +126,9 @@ class SearchResult(BaseModel):
     similar: list[SimilarLink] | None = Field(
         default=None, description="With include_similar: near-duplicate questions in other documents, newest first."
     )
+    close_match: bool | None = Field(
+        default=None, description="Cosine at or above the calibrated threshold (docs/retrieval.md); null for lexical."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -135,6 +139,9 @@ class SearchResponse(BaseModel):
     took_ms: float
     index_generation: str
     results: list[SearchResult]
+    close_match: bool | None = Field(
+        default=None, description='The most relevant result is a close earlier answer; false: "geen vergelijkbaar".'
+    )
 
 
 def to_result(hit: SearchHit, retriever: Retriever, rank: int | None = None) -> SearchResult:
@@ -157,6 +164,7 @@ def to_result(hit: SearchHit, retriever: Retriever, rank: int | None = None) -> 
         received=hit.document.received,
         refs=refs_of(retriever, hit.unit),
         referenced_by=referenced_by(retriever, hit.unit.unit_id),
+        close_match=is_close_match(hit),
     )
 
 
@@ -188,6 +196,7 @@ def answer_search(
         vector = encode(request.question) if encode else retriever.encode([request.question])[0]
     pool = k if request.sort is SearchSort.RELEVANCE else min(max(k, DATE_SORT_POOL), MAX_K)
     hits = retriever.search_encoded(request.question, vector, pool, request.mode, request.filters.to_filters())
+    close_match = first_close_match(hits, request.mode)  # by relevance, before any date sort
     hits = sort_by_date(hits, request.sort, k)
     results = [to_result(hit, retriever, rank) for rank, hit in enumerate(hits, 1)]
     if request.include_similar:  # stored question vectors only: about one matrix product, no model call
@@ -201,4 +210,5 @@ def answer_search(
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         index_generation=retriever.generation,
         results=results,
+        close_match=close_match,
     )
