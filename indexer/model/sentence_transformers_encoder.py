@@ -104,7 +104,6 @@ class SentenceTransformerEncoder:
         device = resolve_device(device)  # before the slow import: a bad --device fails at once
         from sentence_transformers import SentenceTransformer
 
-
         try:
             self._model: SentenceTransformer = SentenceTransformer(resolved.path, device=device)
         except Exception as error:  # the library raises many types for a bad folder or an unreachable hub
@@ -167,7 +166,7 @@ class SentenceTransformerEncoder:
         cleaned = [text.strip() for text in texts]
         prompt_name_or_none = prompt_name if prompt_name in self._model.prompts else None
         if self._device.startswith("cuda"):
-            return self._encode_cuda(cleaned, prompt_name_or_none, show_progress)
+            return self._encode_planned(cleaned, prompt_name_or_none, show_progress)
         vectors = self._model.encode(
             cleaned,
             prompt_name=prompt_name_or_none,
@@ -186,17 +185,30 @@ class SentenceTransformerEncoder:
         )
         return [len(ids) for ids in encoded["input_ids"]]
 
-    def _encode_cuda(self, cleaned: list[str], prompt_name: str | None, show_progress: bool) -> np.ndarray:
-        """Length-sorted batches under the token budget, bf16 (fp16 where bf16 is missing), fp32 normalisation."""
+    def _encode_planned(
+        self, cleaned: list[str], prompt_name: str | None, show_progress: bool, token_budget: int | None = None
+    ) -> np.ndarray:
+        """Length-sorted batches under the token budget, written back by position; normalised in fp32.
+
+        On CUDA under bf16 autocast (fp16 where bf16 is missing). The GPU path;
+        on CPU it runs the same plan in fp32, which is how the tests check it.
+        """
+        import contextlib
+
         import torch
         from tqdm import tqdm
 
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        plan = plan_batches(self.token_lengths(cleaned, prompt_name), self._token_budget)
+        on_cuda = self._device.startswith("cuda")
+        if on_cuda:
+            dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            precision: contextlib.AbstractContextManager[object] = torch.autocast("cuda", dtype=dtype)
+        else:
+            precision = contextlib.nullcontext()
+        plan = plan_batches(self.token_lengths(cleaned, prompt_name), token_budget or self._token_budget)
         out = np.empty((len(cleaned), self._dimension), np.float32)
         with tqdm(total=len(cleaned), unit="passage", disable=not show_progress) as progress:
             for batch in plan:
-                with torch.autocast("cuda", dtype=dtype):
+                with precision:
                     raw = self._model.encode(
                         [cleaned[i] for i in batch],
                         prompt_name=prompt_name,

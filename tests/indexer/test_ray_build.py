@@ -148,16 +148,23 @@ def test_ray_build_finishes_correctly_when_a_worker_is_killed_mid_build(
     _assert_same_generation(load_index(tmp_path / "index"), local_build)
 
 
-def test_gpu_batch_plan_on_real_token_lengths_restores_the_input_order(
+def test_gpu_batch_plan_gives_the_plain_vectors_in_input_order(
     encoder: SentenceTransformerEncoder, small_seeds: list[ParsedDocument]
 ) -> None:
-    texts = [unit.text for item in small_seeds for unit in item.units]
+    """The CUDA path's plan (length order, token budget, positions restored, fp32 normalisation), run on CPU."""
+    units = [unit.text.strip() for item in small_seeds for unit in item.units]
+    texts = [units[i % len(units)][: 40 + 37 * ((i * 7) % 16)].strip() for i in range(16)]  # 40 to 600 characters
     lengths = encoder.token_lengths(texts, "document")
-    assert max(lengths) <= encoder.max_tokens
     assert lengths[0] == len(encoder._model.tokenizer("passage: " + texts[0], truncation=True)["input_ids"])
-    plan = plan_batches(lengths, token_budget=4096)
-    assert sorted(i for batch in plan for i in batch) == list(range(len(texts)))
-    assert all(max(lengths[i] for i in batch) * len(batch) <= 4096 for batch in plan)
+    assert encoder.token_lengths(["woord " * 2000], "document") == [encoder.max_tokens]
+    budget = 512
+    plan = plan_batches(lengths, token_budget=budget)
+    assert len(plan) > 3 and sorted(i for batch in plan for i in batch) == list(range(len(texts)))
+    assert all(max(lengths[i] for i in batch) * len(batch) <= budget or len(batch) == 1 for batch in plan)
+    planned = encoder._encode_planned(texts, "document", False, token_budget=budget)
+    plain = encoder.encode_passages(texts)
+    assert np.allclose(np.linalg.norm(planned, axis=1), 1.0, atol=1e-5)
+    assert np.sum(planned * plain, axis=1).min() >= 0.9999
 
 
 def test_build_command_refuses_bad_ray_and_device_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
