@@ -93,6 +93,8 @@ def test_index_build_on_ray_writes_the_generation_of_the_single_process_build(
     on_ray = load_index(out)  # the load checks: checksums, counts, id map
     _assert_same_generation(on_ray, local_build)
     assert on_ray.manifest.build == BuildInfo(engine="ray", workers=2, devices=[f"{socket.gethostname()} cpu×1"])
+    assert main(["index", "info", "--index", str(out)]) == 0
+    assert f"built       ray, 2 worker(s) on {socket.gethostname()} cpu×1" in capsys.readouterr().out
 
 
 def _descends_from_this_process(pid: int) -> bool:

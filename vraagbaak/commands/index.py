@@ -167,6 +167,9 @@ def run_info(args: argparse.Namespace, settings: Settings) -> int:
     model = manifest.model
     print(f"model       {model.model_id} ({model.dimension} dimensions, hash {model.model_hash[:16]})")
     print(f"faiss       {manifest.vector_index_kind}")
+    if manifest.build is not None:
+        build = manifest.build
+        print(f"built       {build.engine}, {build.workers} worker(s) on {', '.join(build.devices)}")
     print(f"contents    {counts.documents} documents, {counts.units} units, {counts.vectors} vectors")
     for doc_id, digest in sorted(manifest.corpus.items()):
         print(f"  {doc_id}  sha256 {digest[:16]}")
