@@ -345,6 +345,7 @@ async function runSearch(params) {
     setStatus(count
       ? `${count} ${count === 1 ? "resultaat" : "resultaten"}${order} (${Math.round(response.took_ms)} ms)`
       : "Geen resultaten gevonden.");
+    if (count && response.close_match === false) $("status").textContent += " · geen vergelijkbaar eerder antwoord";
   } catch (error) {
     if (token !== searchToken) return;
     clearResults();

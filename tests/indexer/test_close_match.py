@@ -53,3 +53,17 @@ def test_the_response_and_each_result_carry_close_match(retriever: Retriever) ->
     assert far.close_match is False and all(result.close_match is False for result in far.results)
     lexical = answer_search(SearchRequest(question="haven", k=2, mode=SearchMode.LEXICAL), retriever, 5)
     assert lexical.close_match is None and lexical.model_dump()["results"][0]["close_match"] is None
+
+
+def test_the_api_returns_close_match_on_get_and_post(retriever: Retriever, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import ServiceSettings
+
+    settings = ServiceSettings(index_dir=tmp_path / "unused", data_dir=tmp_path / "data", batch_wait_ms=0.0)
+    with TestClient(create_app(settings, retriever=retriever)) as client:
+        far = client.get("/v1/search", params={"q": "Hoeveel wolven leven er op de Veluwe?", "k": 1})
+        assert far.status_code == 200 and far.json()["close_match"] is False
+        near = client.post("/v1/search", json={"question": "Wat is de exportkredietverzekering?", "k": 1})
+        assert near.json()["close_match"] is True and near.json()["results"][0]["close_match"] is True
