@@ -12,7 +12,7 @@ computed.
 A worker that dies (killed, out of memory, a lost node) is restarted by Ray
 and its batch retried (`max_restarts`, `max_task_retries`); a batch that
 keeps failing fails the build instead of looping. Without an address a local
-Ray is started on loopback, without a dashboard, and shut down by `close`.
+Ray is started (no dashboard, no usage report) and shut down by `close`.
 On a cluster every node needs this package installed (the actors import
 `indexer`) and either the model folder on shared storage or the model
 setting's materialisation (the bundled model is materialised on each node).
@@ -226,7 +226,8 @@ class RayEncoder:
             else:
                 cpus = self._local_cpus or os.cpu_count() or 1
                 logger.info("starting a local Ray with %d CPUs", cpus)
-                ray.init(num_cpus=cpus, include_dashboard=False, _node_ip_address="127.0.0.1", **common)
+                # Ray 2.60 listens on the node address (all interfaces, token auth on); it cannot be held to loopback.
+                ray.init(num_cpus=cpus, include_dashboard=False, **common)
             self._started_ray = True
             self._layout = None
         if self._layout is None:
