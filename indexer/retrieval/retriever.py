@@ -85,7 +85,7 @@ class FusionConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     method: FusionMethod = "convex"
-    # convex: on the dev split (eval/results/fusion_dev.md) a question offset of 0.02-0.03 and a
+    # convex: on the dev split (eval/results/tuning_dev_issue16.md) a question offset of 0.02-0.03 and a
     # lexical share of 0.25-0.3 form a plateau; z-scores edge out min-max scaling there.
     normalisation: Normalisation = "zscore"
     question_offset: float = Field(default=0.02, ge=0, le=1)
