@@ -32,6 +32,7 @@ from indexer.retrieval.citations import Citation, cite
 from indexer.retrieval.focus import asking_part, mix
 from indexer.retrieval.fusion import Normalisation, Ranking, Signal, convex, rrf
 from indexer.retrieval.highlights import analyse_answer, choose_highlights
+from indexer.retrieval.language import is_dutch
 from indexer.retrieval.query import check_k, clean_question
 from indexer.retrieval.siblings import SiblingScorer
 from indexer.settings import QueryEngine
@@ -90,6 +91,9 @@ class FusionConfig(BaseModel):
     normalisation: Normalisation = "zscore"
     question_offset: float = Field(default=0.02, ge=0, le=1)
     lexical_share: float = Field(default=0.3, ge=0)
+    # BM25 share for a question in another language than Dutch (language.py): its BM25 list over Dutch
+    # text is mostly noise.
+    foreign_lexical_share: float = Field(default=0.0, ge=0)
     sibling_weight: float = Field(default=0.5, ge=0)
     # Query vector of a question with a preamble: this share from its asking sentences (focus.py).
     focus_weight: float = Field(default=0.75, ge=0, le=1)
@@ -293,9 +297,10 @@ class Retriever:
             }
             fused = rrf(rankings, weights, config.rrf_k)
         else:
+            share = config.lexical_share if is_dutch(question) else config.foreign_lexical_share
             fused = convex(
                 rankings,
-                lexical_share=config.lexical_share,
+                lexical_share=share,
                 question_offset=config.question_offset,
                 how=config.normalisation,
                 sibling_weight=config.sibling_weight,

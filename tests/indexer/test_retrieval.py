@@ -228,3 +228,19 @@ def test_a_preamble_question_is_encoded_whole_and_focused_in_one_model_call(retr
     assert np.allclose(vectors[0], expected / np.linalg.norm(expected), atol=1e-6)
     assert np.allclose(vectors[1], FakeEncoder().encode_queries(["haven"])[0])
     assert focused.search(question, k=1)[0].unit.unit_id == "lijst:2"
+
+
+def test_a_foreign_question_gets_the_foreign_bm25_share(retriever: Retriever) -> None:
+    """BM25 over Dutch text is noise for an English question: by default it is left out of the fusion."""
+    no_bm25 = Retriever(retriever.content, FakeEncoder(), FusionConfig(lexical_share=0.0, foreign_lexical_share=0.0))
+    english = "What does the haven of Rotterdam cost and who are the handelspartners?"
+    dutch = "Wat kost de haven van Rotterdam en wie zijn de handelspartners?"
+    assert FusionConfig().foreign_lexical_share == 0.0
+    english_hits = retriever.search(english, k=5)
+    assert Signal.LEXICAL in english_hits[0].matched  # BM25 still ran; its share is zero
+    assert [(h.unit.unit_id, h.score) for h in english_hits] == [
+        (h.unit.unit_id, h.score) for h in no_bm25.search(english, k=5)
+    ]
+    assert [h.score for h in retriever.search(dutch, k=5)] != [h.score for h in no_bm25.search(dutch, k=5)]
+    some_bm25 = Retriever(retriever.content, FakeEncoder(), FusionConfig(foreign_lexical_share=0.3))
+    assert [h.score for h in some_bm25.search(english, k=5)] != [h.score for h in english_hits]
