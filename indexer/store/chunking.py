@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from indexer.units import Unit
 
@@ -39,6 +39,21 @@ class ChunkingConfig(BaseModel):
     )
     answer_carries_question: bool = True
     reserved_tokens: int = Field(default=8, ge=0, description="Prompt and special tokens kept free in the window.")
+    # Chosen on the dev split (docs/retrieval.md): 64 tokens, a sentence or two, beat 128 and none.
+    prose_window_tokens: int = Field(
+        default=64,
+        ge=0,
+        description="Prose passages longer than this are also embedded in windows of this many tokens "
+        "(small-to-big: a window matches, its passage is returned); 0 turns it off.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recorded_before_prose_windows(cls, data: Any) -> Any:
+        """A manifest written before prose windows existed records every other field: its index has none."""
+        if isinstance(data, dict) and "window_tokens" in data and "prose_window_tokens" not in data:
+            return {**data, "prose_window_tokens": 0}
+        return data
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,12 @@ def chunk_unit(unit: Unit, config: ChunkingConfig, count_tokens: Callable[[str],
     if unit.section and not question:
         carried = unit.section.strip()  # prose: the section title plays the question's part
     budget = config.window_tokens - config.reserved_tokens - (count_tokens(carried) + 1 if carried else 0)
-    for part, piece in enumerate(split_by_tokens(unit.answer, budget, config.overlap_tokens, count_tokens)):
+    pieces = split_by_tokens(unit.answer, budget, config.overlap_tokens, count_tokens)
+    window = config.prose_window_tokens
+    if window and not question and count_tokens(unit.answer.strip()) > window:
+        # Small-to-big: the answering sentence of a long passage is diluted in its one vector.
+        pieces += split_by_tokens(unit.answer, window, window // 4, count_tokens)
+    for part, piece in enumerate(pieces):
         yield Chunk(unit.unit_id, VectorField.ANSWER, part, f"{carried}\n{piece}" if carried else piece)
 
 

@@ -14,7 +14,8 @@ from indexer.retrieval.focus import asking_part
 from indexer.retrieval.fusion import convex, normalise, rrf
 from indexer.retrieval.retriever import Filters, FusionConfig, Retriever, SearchHit, SearchMode, Signal, top_rows
 from indexer.store.builder import build_index
-from indexer.units import DocumentKind
+from indexer.store.chunking import ChunkingConfig, VectorField, chunk_unit
+from indexer.units import Document, DocumentKind, ParsedDocument, Unit
 from tests.fakes import FakeEncoder, qa_document
 
 LIST = qa_document(
@@ -244,3 +245,65 @@ def test_a_foreign_question_gets_the_foreign_bm25_share(retriever: Retriever) ->
     assert [h.score for h in retriever.search(dutch, k=5)] != [h.score for h in no_bm25.search(dutch, k=5)]
     some_bm25 = Retriever(retriever.content, FakeEncoder(), FusionConfig(foreign_lexical_share=0.3))
     assert [h.score for h in some_bm25.search(english, k=5)] != [h.score for h in english_hits]
+
+
+# ------------------------------------------------------------ small-to-big prose windows (issue 16)
+
+_FILLER = (
+    "Het kabinet investeert in onderwijs, gezondheidszorg, klimaatadaptatie en voedselzekerheid in partnerlanden. "
+    "Daarnaast werkt Nederland samen met multilaterale organisaties en het bedrijfsleven aan duurzame groei. "
+    "De inzet wordt jaarlijks geëvalueerd en waar nodig bijgestuurd op basis van resultaten en lessen. "
+)
+_ANSWERING = "De haven van Vlissingen ontvangt jaarlijks 805 miljoen euro. "
+
+
+def _prose_document() -> ParsedDocument:
+    document = Document(
+        doc_id="nota",
+        kind=DocumentKind.PROSE,
+        title="Beleidsnota",
+        source_path="/nowhere/nota.txt",
+        content_hash="a" * 64,
+    )
+    units = (
+        # The answering sentence drowned in a long passage.
+        Unit(unit_id="nota:p1", doc_id="nota", number=1, answer=_FILLER + _ANSWERING + _FILLER, section="Financiën"),
+        # A short passage that shares the query's words but does not answer it.
+        Unit(
+            unit_id="nota:p2",
+            doc_id="nota",
+            number=2,
+            answer="De haven van Vlissingen groeit snel dankzij containers en overslag.",
+            section="Havens",
+        ),
+    )
+    return ParsedDocument(document=document, units=units)
+
+
+def test_prose_windows_are_extra_answer_parts_of_long_passages_only() -> None:
+    count = FakeEncoder().count_tokens
+    long_passage, short_passage = _prose_document().units
+    windows = ChunkingConfig(prose_window_tokens=20)
+    chunks = list(chunk_unit(long_passage, windows, count))
+    assert chunks[0].text == f"Financiën\n{long_passage.answer.strip()}"  # the whole passage still comes first
+    assert len(chunks) > 3 and [c.part for c in chunks] == list(range(len(chunks)))
+    assert all(c.field is VectorField.ANSWER and c.text.startswith("Financiën\n") for c in chunks)
+    assert all(count(c.text.split("\n", 1)[1]) <= 20 for c in chunks[1:])
+    assert any("805 miljoen" in c.text for c in chunks[1:])
+    assert len(list(chunk_unit(short_passage, windows, count))) == 1  # fits one window: nothing to add
+    assert len(list(chunk_unit(long_passage, ChunkingConfig(prose_window_tokens=0), count))) == 1  # 0: off
+    qa_unit = LIST.units[0]
+    assert list(chunk_unit(qa_unit, windows, count)) == list(chunk_unit(qa_unit, ChunkingConfig(), count))
+
+
+def test_a_matching_window_returns_its_whole_passage(tmp_path: Path) -> None:
+    question = "Hoeveel euro ontvangt de haven van Vlissingen jaarlijks?"
+    ranked = {}
+    for window in (0, 20):
+        index_dir = tmp_path / f"window-{window}"
+        build_index([_prose_document()], FakeEncoder(), index_dir, chunking=ChunkingConfig(prose_window_tokens=window))
+        hits = Retriever.load(index_dir, FakeEncoder()).search(question, k=5, mode=SearchMode.DENSE)
+        ranked[window] = _ids(hits)
+        assert {hit.unit.answer for hit in hits} == {unit.answer for unit in _prose_document().units}
+    assert ranked[0] == ["nota:p2", "nota:p1"]  # one vector for the long passage: the answer is diluted
+    assert ranked[20] == ["nota:p1", "nota:p2"]  # a window matches; the passage is returned once
