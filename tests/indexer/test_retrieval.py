@@ -307,3 +307,11 @@ def test_a_matching_window_returns_its_whole_passage(tmp_path: Path) -> None:
         assert {hit.unit.answer for hit in hits} == {unit.answer for unit in _prose_document().units}
     assert ranked[0] == ["nota:p2", "nota:p1"]  # one vector for the long passage: the answer is diluted
     assert ranked[20] == ["nota:p1", "nota:p2"]  # a window matches; the passage is returned once
+
+
+def test_a_manifest_from_before_prose_windows_reads_as_without_them() -> None:
+    recorded = ChunkingConfig(prose_window_tokens=0).model_dump()
+    del recorded["prose_window_tokens"]  # what an index built before the field existed records
+    assert ChunkingConfig.model_validate(recorded).prose_window_tokens == 0
+    assert ChunkingConfig().prose_window_tokens == 64  # new builds get windows
+    assert ChunkingConfig.model_validate(ChunkingConfig().model_dump()) == ChunkingConfig()
