@@ -1,10 +1,13 @@
 """Index changes made through the admin API, with an atomic swap of the serving retriever.
 
-Each change writes a new index generation (`indexer.store.builder`), loads a new
-`Retriever` for it off to the side, and then replaces `app.state.retriever`
-in one assignment. Requests that already hold the old retriever finish on
-it; new requests get the new one. A lock keeps this process's changes in
-order; the index's own writer lock keeps other processes out.
+Each change writes a new index generation (`indexer.store.builder`), starting
+from the generation the service holds in memory, and gets the new one back in
+memory: a new `Retriever` is made from it off to the side (nothing is read
+back from disk or verified again) and then replaces `app.state.retriever` in
+one assignment. Requests that already hold the old retriever finish on it;
+new requests get the new one. A lock keeps this process's changes in order;
+the index's own writer lock keeps other processes out (when one has written
+meanwhile, the builder notices and starts from disk).
 
 Uploads are parsed first, in a worker process under the parse time and
 memory limits (`indexer.parsing.isolation`), and only then is the lock
@@ -30,7 +33,7 @@ from indexer.parsing import DOCUMENT_SUFFIXES
 from indexer.parsing.isolation import LengthFunction, ParseLimits, ParseWorker, length_function_for
 from indexer.parsing.readers import Format, sniff_format
 from indexer.retrieval.retriever import Retriever, open_retriever
-from indexer.store.builder import add_documents, remove_documents
+from indexer.store.builder import BuildReport, add_documents, remove_documents
 from indexer.store.generations import read_index_manifest
 from indexer.units import ParsedDocument
 from service.metrics import Metrics
@@ -154,7 +157,7 @@ class IndexUpdater:
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(raw)
-                report = add_documents([parsed], current.encoder, self.settings.index_dir)
+                report = add_documents([parsed], current.encoder, self.settings.index_dir, current=current.content)
                 os.replace(temporary, path)
             finally:
                 with contextlib.suppress(FileNotFoundError):
@@ -162,7 +165,7 @@ class IndexUpdater:
             self._remove_originals(doc_id, keep=path)
             status = "added" if report.added else "replaced" if report.replaced else "unchanged"
             if status != "unchanged":
-                self._swap(Retriever.load(self.settings.index_dir, current.encoder, current.fusion))
+                self._swap(self._retriever_for(report, current))
                 self.metrics.count_update(status)
             serving: Retriever = self.app.state.retriever
         return UpdateResponse(
@@ -174,6 +177,12 @@ class IndexUpdater:
             total_units=len(serving.content.units),
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    def _retriever_for(self, report: BuildReport, current: Retriever) -> Retriever:
+        """The retriever of the generation the builder just wrote, from the content it handed back."""
+        if report.content is None:  # another process wrote meanwhile, so the builder started from disk
+            return Retriever.load(self.settings.index_dir, current.encoder, current.fusion)
+        return Retriever(report.content, current.encoder, current.fusion)
 
     def _remove_originals(self, doc_id: str, keep: Path | None = None) -> None:
         """The kept originals of `doc_id` in any format but `keep` (a PDF replaced by a DOCX, a removal)."""
@@ -191,8 +200,8 @@ class IndexUpdater:
                 raise HTTPException(
                     status_code=404, detail=f"no document {doc_id!r} in the index; GET /v1/documents lists them"
                 )
-            remove_documents([doc_id], self.settings.index_dir)
-            self._swap(Retriever.load(self.settings.index_dir, current.encoder, current.fusion))
+            report = remove_documents([doc_id], self.settings.index_dir, current=current.content)
+            self._swap(self._retriever_for(report, current))
             self.metrics.count_update("removed")
             self._remove_originals(doc_id)
             serving: Retriever = self.app.state.retriever

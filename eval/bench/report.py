@@ -86,6 +86,10 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
         from eval.bench.build import ray_rows
 
         sections.append(ray_rows(results["build_ray"]))
+    if results.get("updates"):
+        from eval.bench.updates import update_rows
+
+        sections.append(update_rows(results["updates"]))
     cold = results.get("cold_start")
     if cold:
         rows = [

@@ -2,7 +2,7 @@
 
 Parse speed first (no model loaded), then build (its peak RSS is then the model plus the build), then the query
 path on the built index (or `index_dir`), then the service in its own
-process, then scale last, because it takes gigabytes.
+process, then scale and updates last, because they take gigabytes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from eval.bench.query_worker import run_query_worker
 logger = logging.getLogger(__name__)
 
 FULL_SCALE = (100_000, 1_000_000)
-SECTIONS = ("build", "query", "http", "scale", "parse", "ray")
+UPDATE_SIZES = (10_000, 100_000, 300_000)
+SECTIONS = ("build", "query", "http", "scale", "parse", "ray", "updates")
 QUICK_SECTIONS = "build,query,http,parse"
 
 
@@ -40,6 +41,7 @@ class BenchConfig:
     index_dir: Path | None = None
     sections: tuple[str, ...] = SECTIONS
     scale_sizes: tuple[int, ...] | None = None
+    update_sizes: tuple[int, ...] | None = None  # the updates section
     duration_s: float | None = None
     warmup_s: float | None = None
     concurrencies: tuple[int, ...] = (1, 4, 16, 64)
@@ -59,6 +61,7 @@ class BenchConfig:
             **{
                 **asdict(self),
                 "scale_sizes": self.scale_sizes or FULL_SCALE,
+                "update_sizes": self.update_sizes or UPDATE_SIZES,
                 "duration_s": self.duration_s or (3.0 if quick else 10.0),
                 "warmup_s": self.warmup_s if self.warmup_s is not None else (1.0 if quick else 2.0),
                 "rounds": self.rounds or (1 if quick else 2),
@@ -151,6 +154,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             "command": config.command,
             "sections": list(config.sections),
             "scale_sizes": list(config.scale_sizes),
+            "update_sizes": list(config.update_sizes or ()),
             "duration_s": config.duration_s,
             "concurrencies": list(config.concurrencies),
             "rounds": config.rounds,
@@ -202,7 +206,7 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
         results["build_ray"] = measure_ray_build(
             parsed, encoder, config.model_cache, work / "ray", max_units=config.build_units
         )
-    if index_dir is None and {"query", "http", "scale"} & set(config.sections):
+    if index_dir is None and {"query", "http", "scale", "updates"} & set(config.sections):
         from indexer.store.builder import build_index
 
         index_dir = work / "seed-index"
@@ -287,3 +291,17 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
             )
             logger.info("scale section: BM25 on %d texts", size)
             section["lexical"].append(scale.measure_lexical(seed_texts, text_questions, size))
+
+    if "updates" in config.sections and retriever is not None:  # issue 15: add and remove at 10k-300k units
+        from eval.bench.updates import measure_updates
+
+        _, seed_vectors = stored_vectors(retriever.content.vectors)
+        units = [unit for item in parsed for unit in item.units]
+        logger.info("updates section: add and remove one document at %s units", config.update_sizes)
+        results["updates"] = measure_updates(
+            seed_vectors,
+            [unit.question for unit in units if unit.question.strip()],
+            [unit.answer for unit in units if unit.answer.strip()],
+            config.update_sizes or UPDATE_SIZES,
+            work / "updates",
+        )

@@ -4,7 +4,10 @@ Layout of an index directory:
 
     CURRENT               name of the generation that is live (replaced atomically)
     gen-<time>-<rand>/    one complete index: manifest.json, vectors.faiss,
-                          vector_map.npz, documents.jsonl, units.jsonl, bm25/
+                          vector_map.npz, documents.jsonl, and per part of the
+                          units (manifest `parts`) a units file and a terms file:
+                          units.jsonl + bm25/terms.npz, units-000001.jsonl +
+                          bm25/terms-000001.npz, ...
     .lock                 held by the one process that writes
 
 A write builds a whole new generation in a `.tmp-*` sibling, fsyncs every
@@ -12,6 +15,13 @@ file, renames it into place and only then points `CURRENT` at it with
 `os.replace`. A crash at any moment leaves `CURRENT` naming a generation
 that is complete and passes its checksums. The previous generation is kept
 so that a reader that read `CURRENT` just before a swap can still load it.
+
+A part that an update leaves as it was is hard-linked from the current
+generation into the new one (copied where links fail), with the checksum
+its manifest recorded: it is neither rewritten nor hashed again, and a
+corruption of it still fails the next load of either generation. Files of a
+generation are therefore never changed in place, only replaced by new
+generations. New files are hashed from the bytes as they are written.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
+import io
 import json
 import logging
 import os
@@ -34,8 +46,8 @@ import numpy as np
 
 from indexer.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexWriteError
 from indexer.store.chunking import VectorField
-from indexer.store.lexical import LexicalIndex
-from indexer.store.manifest import MANIFEST, Manifest, file_info, read_manifest, verify_files
+from indexer.store.lexical import LexicalIndex, TermCounts
+from indexer.store.manifest import MANIFEST, FileInfo, Manifest, PartInfo, read_manifest, verify_file, verify_files
 from indexer.store.vector_index import FaissIndex, read_vector_index, write_vector_index
 from indexer.units import Document, Unit
 
@@ -72,6 +84,46 @@ class VectorMap:
     @staticmethod
     def field_code(field: VectorField) -> int:
         return _FIELDS.index(field)
+
+
+@dataclass(frozen=True)
+class NewPart:
+    """A part to write: its units as JSON lines (no newlines) and their term counts."""
+
+    info: PartInfo
+    lines: list[bytes]
+    terms: TermCounts
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """A part of an existing generation, carried over unchanged: linked, not rewritten."""
+
+    info: PartInfo
+    folder: Path
+    files: dict[str, FileInfo]  # as its generation's manifest records them
+
+
+Part = NewPart | KeptPart
+
+
+@dataclass(frozen=True)
+class GenerationDraft:
+    """What `write_generation` writes; the manifest's `files` are filled in as the files are written."""
+
+    manifest: Manifest
+    documents: dict[str, Document]
+    vector_map: VectorMap
+    vectors: FaissIndex
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class WrittenGeneration:
+    name: str
+    manifest: Manifest  # with the checksums of every file
+    linked: tuple[str, ...]  # files carried over from the previous generation
+    bytes_written: int
 
 
 @dataclass(frozen=True)
@@ -112,8 +164,8 @@ def writer_lock(index_dir: Path, timeout_s: float = 30.0) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def write_generation(index_dir: Path, content: IndexContent) -> str:
-    """Write `content` as a new generation and make it current; returns its name.
+def write_generation(index_dir: Path, draft: GenerationDraft) -> WrittenGeneration:
+    """Write `draft` as a new generation and make it current.
 
     Call with `writer_lock` held. Any OSError (a full disk, say) leaves the
     current generation untouched and is raised as IndexWriteError.
@@ -124,7 +176,8 @@ def write_generation(index_dir: Path, content: IndexContent) -> str:
     name = f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
     try:
         staging.mkdir()
-        manifest = _write_files(staging, content)
+        files, linked = _write_files(staging, draft)
+        manifest = draft.manifest.model_copy(update={"files": dict(sorted(files.items()))})
         _write_json_file(staging / MANIFEST, manifest.model_dump_json(indent=2))
         _fsync_tree(staging)
         os.rename(staging, index_dir / name)
@@ -138,33 +191,53 @@ def write_generation(index_dir: Path, content: IndexContent) -> str:
             f"could not write the index to {index_dir}: {reason}; the previous index is unchanged"
         ) from error
     _prune_generations(index_dir, keep=name)
-    logger.info("index generation %s is current in %s", name, index_dir)
-    return name
+    logger.info("index generation %s is current in %s (%d files carried over)", name, index_dir, len(linked))
+    written = sum(info.bytes for file, info in files.items() if file not in linked)
+    return WrittenGeneration(name, manifest, tuple(linked), written)
 
 
-def _write_files(folder: Path, content: IndexContent) -> Manifest:
-    write_vector_index(content.vectors, folder / VECTORS)
-    vector_map = content.vector_map
-    with (folder / VECTOR_MAP).open("wb") as stream:
-        np.savez(
-            stream, ids=vector_map.ids, unit_rows=vector_map.unit_rows, fields=vector_map.fields, parts=vector_map.parts
-        )
-    _write_jsonl(folder / DOCUMENTS, (doc.model_dump_json() for doc in content.documents.values()))
-    _write_jsonl(folder / UNITS, (unit.model_dump_json() for unit in content.units))
-    content.lexical.save(folder / BM25)
-    files = {
-        path.relative_to(folder).as_posix(): file_info(path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
-    }
-    return content.manifest.model_copy(update={"files": files})
+def _write_files(folder: Path, draft: GenerationDraft) -> tuple[dict[str, FileInfo], list[str]]:
+    files: dict[str, FileInfo] = {}
+    linked: list[str] = []
+    digest, size = write_vector_index(draft.vectors, folder / VECTORS)
+    files[VECTORS] = FileInfo(sha256=digest, bytes=size)
+    vector_map = draft.vector_map
+    stream = io.BytesIO()
+    np.savez(
+        stream, ids=vector_map.ids, unit_rows=vector_map.unit_rows, fields=vector_map.fields, parts=vector_map.parts
+    )
+    files[VECTOR_MAP] = _write_bytes(folder / VECTOR_MAP, stream.getvalue())
+    documents = "".join(doc.model_dump_json() + "\n" for doc in draft.documents.values())
+    files[DOCUMENTS] = _write_bytes(folder / DOCUMENTS, documents.encode("utf-8"))
+    (folder / BM25).mkdir()
+    for part in draft.parts:
+        if isinstance(part, NewPart):
+            units = b"".join(line + b"\n" for line in part.lines)
+            files[part.info.units_file] = _write_bytes(folder / part.info.units_file, units)
+            files[part.info.terms_file] = _write_bytes(folder / part.info.terms_file, part.terms.to_bytes())
+            continue
+        for file in part.info.files:
+            _link_or_copy(part.folder / file, folder / file)
+            files[file] = part.files[file]
+            linked.append(file)
+    return files, linked
 
 
-def _write_jsonl(path: Path, lines: Iterator[str]) -> None:
-    with path.open("w", encoding="utf-8") as stream:
-        for line in lines:
-            stream.write(line)
-            stream.write("\n")
+def _write_bytes(path: Path, data: bytes) -> FileInfo:
+    with path.open("wb") as stream:
+        stream.write(data)
+    return FileInfo(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to an unchanged file of the previous generation; a copy where the file system refuses links."""
+    try:
+        os.link(source, target)
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.ENOENT):
+            raise
+        logger.debug("cannot link %s (%s); copying it", source, error.strerror)
+        shutil.copyfile(source, target)
 
 
 def _write_json_file(path: Path, text: str) -> None:
@@ -274,24 +347,130 @@ def _load_generation(folder: Path, name: str) -> IndexContent:
         raise IndexCorruptError(f"{folder} is missing although CURRENT names it; rebuild the index")
     manifest = read_manifest(folder)
     verify_files(folder, manifest)
-    required = (VECTORS, VECTOR_MAP, DOCUMENTS, UNITS)
+    parted = manifest.format_version >= 2  # format 1: one units.jsonl and bm25s files
+    parts_files = [file for part in manifest.parts for file in part.files] if parted else [UNITS]
+    required = (VECTORS, VECTOR_MAP, DOCUMENTS, *parts_files)
     if missing := [name for name in required if name not in manifest.files]:
         raise IndexCorruptError(f"{folder} lacks {', '.join(missing)}; rebuild the index")
     vectors = read_vector_index(folder / VECTORS, manifest.model.dimension)
     try:
-        documents = {doc.doc_id: doc for doc in map(Document.model_validate_json, _read_lines(folder / DOCUMENTS))}
-        units = tuple(map(Unit.model_validate_json, _read_lines(folder / UNITS)))
-        with np.load(folder / VECTOR_MAP, allow_pickle=False) as arrays:
-            vector_map = VectorMap(arrays["ids"], arrays["unit_rows"], arrays["fields"], arrays["parts"])
-        lexical = LexicalIndex.load(folder / BM25, len(units))
+        documents = _read_documents(folder)
+        vector_map = _read_vector_map(folder)
+        if parted:
+            every: list[Unit] = []
+            terms = []
+            for part in manifest.parts:
+                part_units = list(map(Unit.model_validate_json, _read_lines(folder / part.units_file)))
+                _check_part(folder, part, part_units)
+                every.extend(part_units)
+                terms.append(TermCounts.load(folder / part.terms_file))
+            units = tuple(every)
+            lexical = _lexical_from_parts(folder, manifest.parts, terms)
+        else:  # format 1
+            units = tuple(map(Unit.model_validate_json, _read_lines(folder / UNITS)))
+            lexical = LexicalIndex.load(folder / BM25, len(units))
     except (ValueError, KeyError, OSError, json.JSONDecodeError) as error:
         raise IndexCorruptError(f"{folder} holds unreadable metadata ({error}); rebuild the index") from error
     _check_consistency(folder, manifest, documents, units, vector_map, vectors)
     return IndexContent(manifest, documents, units, vector_map, vectors, lexical, generation=name)
 
 
+def _read_documents(folder: Path) -> dict[str, Document]:
+    return {doc.doc_id: doc for doc in map(Document.model_validate_json, _read_lines(folder / DOCUMENTS))}
+
+
+def _read_vector_map(folder: Path) -> VectorMap:
+    with np.load(folder / VECTOR_MAP, allow_pickle=False) as arrays:
+        return VectorMap(arrays["ids"], arrays["unit_rows"], arrays["fields"], arrays["parts"])
+
+
+def _check_part(folder: Path, part: PartInfo, units: list[Unit]) -> None:
+    expected = [doc_id for doc_id, count in part.documents.items() for _ in range(count)]
+    if [unit.doc_id for unit in units] != expected:
+        raise IndexCorruptError(
+            f"{folder / part.units_file} does not hold the units its manifest lists; rebuild the index"
+        )
+
+
+def _lexical_from_parts(folder: Path, parts: list[PartInfo], terms: list[TermCounts]) -> LexicalIndex:
+    for part, counts in zip(parts, terms, strict=True):
+        if counts.size != part.units:
+            raise IndexCorruptError(
+                f"{folder / part.terms_file} counts {counts.size} units, its part has {part.units}; rebuild the index"
+            )
+    return LexicalIndex.from_parts(terms)
+
+
+@dataclass(frozen=True)
+class StoredGeneration:
+    """What an update reads of the current generation: all but the units and term counts, verified."""
+
+    name: str
+    folder: Path
+    manifest: Manifest
+    documents: dict[str, Document]
+    vector_map: VectorMap
+    vectors: FaissIndex
+
+
+def read_for_update(index_dir: Path) -> StoredGeneration:
+    """The current generation's documents, vector map and vectors, each checked against its checksum.
+
+    Call with `writer_lock` held, so the generation cannot change meanwhile. The parts are not
+    read: an update links those it keeps and reads (`read_part`) only those it rewrites.
+    """
+    name = current_generation(index_dir)
+    folder = index_dir / name
+    if not folder.is_dir():
+        raise IndexCorruptError(f"{folder} is missing although CURRENT names it; rebuild the index")
+    manifest = read_manifest(folder)
+    for file in (VECTORS, VECTOR_MAP, DOCUMENTS):
+        verify_file(folder, file, manifest)
+    vectors = read_vector_index(folder / VECTORS, manifest.model.dimension)
+    try:
+        documents = _read_documents(folder)
+        vector_map = _read_vector_map(folder)
+    except (ValueError, KeyError, OSError, json.JSONDecodeError) as error:
+        raise IndexCorruptError(f"{folder} holds unreadable metadata ({error}); rebuild the index") from error
+    if (len(documents), len(vector_map), int(vectors.ntotal)) != (
+        manifest.counts.documents,
+        manifest.counts.vectors,
+        manifest.counts.vectors,
+    ):
+        raise IndexCorruptError(f"{folder}: its files disagree with the manifest's counts; rebuild the index")
+    return StoredGeneration(name, folder, manifest, documents, vector_map, vectors)
+
+
+def read_part(folder: Path, manifest: Manifest, part: PartInfo) -> NewPart:
+    """A part's units (as JSON lines) and term counts, each file checked against its checksum as it is read."""
+    lines = _split_lines(_verified_bytes(folder, part.units_file, manifest))
+    terms = TermCounts.from_bytes(_verified_bytes(folder, part.terms_file, manifest), folder / part.terms_file)
+    if len(lines) != part.units or terms.size != part.units:
+        raise IndexCorruptError(f"{folder}: part {part.id} does not hold {part.units} units; rebuild the index")
+    return NewPart(part, lines, terms)
+
+
+def _verified_bytes(folder: Path, name: str, manifest: Manifest) -> bytes:
+    """A file's bytes, read once and checked against the manifest (as `verify_file` checks a file)."""
+    expected = manifest.files.get(name)
+    try:
+        data = (folder / name).read_bytes()
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{folder / name} is missing; rebuild the index with `vraagbaak index build`") from None
+    if expected is None or len(data) != expected.bytes or hashlib.sha256(data).hexdigest() != expected.sha256:
+        verify_file(folder, name, manifest)  # says which of the checks failed, in the words of a load
+        raise IndexCorruptError(f"{folder / name} changed while it was read; try again")
+    return data
+
+
 def _read_lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # Split on "\n" alone: JSON escapes it inside strings, but not U+2028 and its kin, which
+    # str.splitlines would also split on.
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    return [line for line in data.split(b"\n") if line.strip()]
 
 
 def _check_consistency(

@@ -160,3 +160,27 @@ def test_bench_quick_writes_every_section(
     (lexical,) = results["scale"]["lexical"]
     assert lexical["size"] == 2000 and lexical["vocabulary"] > 100
     assert len(results["targets"]) == 6
+
+
+@pytest.mark.slow
+def test_updates_section_times_each_operation_next_to_the_rebuild(tmp_path: Path) -> None:
+    """The updates section on 300 units with 16-d vectors: every figure present and sane, no timing asserts."""
+    from eval.bench.report import format_markdown
+    from eval.bench.updates import DOCUMENT_UNITS, measure_updates
+
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((40, 16)).astype(np.float32)
+    questions = ["Hoeveel kost de haven van Rotterdam?", "Wat doet de minister aan de visserij?"]
+    answers = ["De haven kost veel geld en de export groeit.", "De minister overlegt met de vissers in Brussel."]
+    section = measure_updates(base, questions, answers, [300], tmp_path)
+    (entry,) = section["sizes"]
+    assert (entry["units"], entry["documents"], entry["kind"]) == (300, 300 // DOCUMENT_UNITS, "flat")
+    assert entry["build"]["units"] == 300 and entry["build"]["peak_rss_mib"] > 50
+    assert (entry["add"]["units"], entry["add"]["vector_index"]) == (300 + DOCUMENT_UNITS, "changed in place")
+    assert entry["add"]["files_linked"] == 2  # the build's one part, linked
+    assert entry["remove"]["units"] == 300
+    assert entry["served"]["add"]["units"] == 300 + DOCUMENT_UNITS and entry["served"]["remove"]["units"] == 300
+    for ratio in (entry["add_vs_build"], entry["remove_vs_build"]):
+        assert ratio > 0
+    results = {"config": {"command": "vraagbaak bench --sections updates"}, "started": "now", "updates": section}
+    assert "| 300 | " in format_markdown(results, [], [])

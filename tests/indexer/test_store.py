@@ -130,3 +130,11 @@ def test_second_writer_gives_up_with_a_clear_error(index_dir: Path) -> None:
         writer_lock(index_dir, timeout_s=0.2),
     ):
         pass
+
+
+def test_a_unit_with_a_unicode_line_separator_round_trips(tmp_path: Path) -> None:
+    # JSON leaves U+2028 and U+0085 unescaped; a reader splitting on every Unicode line break took
+    # one unit for two and refused the index.
+    answer = "Eerste regel\u2028tweede regel\u0085derde."
+    build_index([qa_document("doc_u", [("Wat staat er?", answer)])], FakeEncoder(), tmp_path / "index")
+    assert load_index(tmp_path / "index").units[0].answer == answer

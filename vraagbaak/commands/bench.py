@@ -38,7 +38,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Every figure comes with its reference from the same run; targets are ratios. "
         "--quick: the seeds only (build, query path, HTTP, cold start) and parse speed to 1 MB, about 4 minutes "
         "on 2 cores. "
-        "--scale: FAISS and BM25 at 100k and 1M synthetic units, about 20 minutes. Neither: both.",
+        "--scale: FAISS and BM25 at 100k and 1M synthetic units, about 20 minutes. Neither: both, and the "
+        "updates section (add and remove one document at 10k, 100k and 300k synthetic units).",
     )
     size = bench.add_mutually_exclusive_group()
     size.add_argument(
@@ -53,10 +54,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--sections",
         default=None,
-        help="comma-separated subset of build,query,http,scale,parse,ray (default: all; "
+        help="comma-separated subset of build,query,http,scale,parse,ray,updates (default: all; "
         "--quick: build,query,http,parse; --scale: scale)",
     )
     bench.add_argument("--scale-sizes", type=_sizes, default=None, help="default 100000,1000000")
+    bench.add_argument(
+        "--update-sizes", type=_sizes, default=None, help="updates section (default 10000,100000,300000)"
+    )
     bench.add_argument("--concurrency", type=_ints, default=(1, 4, 16, 64), help="load levels (default: 1,4,16,64)")
     bench.add_argument("--duration", type=float, default=None, help="measured seconds per load level (10; quick 3)")
     bench.add_argument("--build-units", type=int, default=None, help="build only this many seed units (quick: 30)")
@@ -89,6 +93,7 @@ def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
         index_dir=args.index,
         sections=sections,
         scale_sizes=args.scale_sizes,
+        update_sizes=args.update_sizes,
         duration_s=args.duration,
         concurrencies=args.concurrency,
         build_units=args.build_units,
