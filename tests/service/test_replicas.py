@@ -7,17 +7,17 @@ the writer, and the index's writer lock keeping a second writer out.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from indexer.errors import IndexLockedError
 from indexer.model.sentence_transformers_encoder import SentenceTransformerEncoder
-from indexer.store.builder import BuildReport, add_documents
+from indexer.store.builder import add_documents
 from indexer.store.generations import current_generation, writer_lock
 from tests.fakes import qa_document
 from tests.service.conftest import Served, start_server, stop_server
@@ -55,19 +55,22 @@ def test_two_replicas_serve_what_one_writer_adds_while_a_second_writer_is_locked
             NEW_DOC,
             [("Hoeveel windparken op zee komen er bij tot 2032?", "Er komen tot 2032 vier nieuwe windparken op zee.")],
         )
-        written: list[BuildReport] = []
-        writer = threading.Thread(target=lambda: written.append(add_documents([document], encoder, index_dir)))
-        writer.start()
+        # The second writer tries while the first is inside its update (encoding under the lock): deterministic.
         locked_out: list[str] = []
-        while writer.is_alive() and not locked_out:
-            try:
-                with writer_lock(index_dir, timeout_s=0.05):
-                    pass  # the writer has not taken the lock yet (or has let it go)
-            except IndexLockedError as error:
-                locked_out.append(str(error))
-            time.sleep(0.02)
-        writer.join(timeout=120)
-        assert written, "the writer did not finish"
+
+        class SecondWriterProbe:
+            def __getattr__(self, name: str) -> object:
+                return getattr(encoder, name)
+
+            def encode_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
+                try:
+                    with writer_lock(index_dir, timeout_s=0.05):
+                        pass
+                except IndexLockedError as error:
+                    locked_out.append(str(error))
+                return encoder.encode_passages(texts, show_progress=show_progress)
+
+        written = [add_documents([document], SecondWriterProbe(), index_dir)]  # type: ignore[arg-type]
         assert locked_out and "another process is writing" in locked_out[0]
 
         new = written[0].generation
