@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         "(starts in a fraction of a second, no torch), sentence-transformers otherwise. Indexing always uses "
         "sentence-transformers.",
     )
+    prose_window_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=512,
+        description="index build: also embed long prose passages in windows of this many tokens (small-to-big); "
+        "0 = off. Recorded in the manifest.",
+    )
     parse_timeout_s: float = Field(
         default=60.0,
         gt=0,

@@ -39,9 +39,10 @@ class ChunkingConfig(BaseModel):
     )
     answer_carries_question: bool = True
     reserved_tokens: int = Field(default=8, ge=0, description="Prompt and special tokens kept free in the window.")
-    # Chosen on the dev split (docs/retrieval.md): 64 tokens, a sentence or two, beat 128 and none.
+    # Off by default: 64-token windows won 3 dev questions and lost 2 on test (both within noise) for 56 % more
+    # vectors to embed (docs/retrieval.md); VRAAGBAAK_PROSE_WINDOW_TOKENS turns them on for a build.
     prose_window_tokens: int = Field(
-        default=64,
+        default=0,
         ge=0,
         description="Prose passages longer than this are also embedded in windows of this many tokens "
         "(small-to-big: a window matches, its passage is returned); 0 turns it off.",

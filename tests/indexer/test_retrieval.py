@@ -313,5 +313,5 @@ def test_a_manifest_from_before_prose_windows_reads_as_without_them() -> None:
     recorded = ChunkingConfig(prose_window_tokens=0).model_dump()
     del recorded["prose_window_tokens"]  # what an index built before the field existed records
     assert ChunkingConfig.model_validate(recorded).prose_window_tokens == 0
-    assert ChunkingConfig().prose_window_tokens == 64  # new builds get windows
+    assert ChunkingConfig().prose_window_tokens == 0  # off unless VRAAGBAAK_PROSE_WINDOW_TOKENS asks for them
     assert ChunkingConfig.model_validate(ChunkingConfig().model_dump()) == ChunkingConfig()

@@ -87,6 +87,7 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.model.sentence_transformers_encoder import load_encoder
     from indexer.store.build_record import local_build_info, record_build
     from indexer.store.builder import build_index
+    from indexer.store.chunking import ChunkingConfig
 
     index_dir = args.out or settings.index_dir
     paths = args.paths or [settings.seeds_dir]
@@ -103,7 +104,8 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         settings.model, settings.model_cache, batch_size=settings.encode_batch_size, device=args.device
     )
     parsed = _parse(paths, encoder, settings)
-    report = build_index(parsed, encoder, index_dir, show_progress=True)
+    chunking = ChunkingConfig(prose_window_tokens=settings.prose_window_tokens)
+    report = build_index(parsed, encoder, index_dir, chunking=chunking, show_progress=True)
     record_build(index_dir, report.generation, local_build_info(encoder.device))
     _summary("built", report, index_dir)
     return 0
@@ -112,6 +114,7 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
 def _build_on_ray(args: argparse.Namespace, settings: Settings, index_dir: Path, paths: list[Path]) -> int:
     from indexer.model.ray_encoding import RayEncoder
     from indexer.model.sentence_transformers_encoder import load_encoder
+    from indexer.store.chunking import ChunkingConfig
     from indexer.store.ray_build import build_index_on_ray
 
     # The driver's model only counts tokens and names the model; the actors do the encoding.
@@ -126,7 +129,8 @@ def _build_on_ray(args: argparse.Namespace, settings: Settings, index_dir: Path,
     ) as encoder:
         encoder.start()  # a bad address or too many workers fails before any parsing
         parsed = _parse(paths, local, settings)
-        report = build_index_on_ray(parsed, encoder, index_dir, show_progress=True)
+        chunking = ChunkingConfig(prose_window_tokens=settings.prose_window_tokens)
+        report = build_index_on_ray(parsed, encoder, index_dir, chunking=chunking, show_progress=True)
         _summary(f"built on Ray ({encoder.workers} workers, {', '.join(encoder.devices)})", report, index_dir)
     return 0
 
