@@ -60,7 +60,7 @@ from indexer.store.generations import (
     writer_lock,
 )
 from indexer.store.lexical import LexicalIndex, TermCounts
-from indexer.store.manifest import Counts, Manifest, ModelInfo, PartInfo, check_model, read_manifest
+from indexer.store.manifest import BuildInfo, Counts, Manifest, ModelInfo, PartInfo, check_model, read_manifest
 from indexer.store.vector_index import (
     FaissIndex,
     VectorIndexConfig,
@@ -249,8 +249,10 @@ def build_index(
     chunking: ChunkingConfig | None = None,
     vector_config: VectorIndexConfig | None = None,
     show_progress: bool = False,
+    build: BuildInfo | None = None,
 ) -> BuildReport:
-    """A fresh index of `parsed`, replacing whatever `index_dir` held (atomically)."""
+    """A fresh index of `parsed`, replacing whatever `index_dir` held (atomically); `build` says in the
+    manifest how its vectors were computed (engine, workers, devices)."""
     _check_unique(parsed)
     with writer_lock(index_dir):
         return _build_locked(
@@ -260,6 +262,7 @@ def build_index(
             chunking or ChunkingConfig(),
             vector_config or VectorIndexConfig(),
             show_progress,
+            build,
         )
 
 
@@ -270,6 +273,7 @@ def _build_locked(
     chunking: ChunkingConfig,
     vector_config: VectorIndexConfig,
     show_progress: bool,
+    build: BuildInfo | None = None,
 ) -> BuildReport:
     started = time.perf_counter()
     documents = {item.document.doc_id: item.document for item in parsed}
@@ -291,6 +295,7 @@ def _build_locked(
         parts=[part.info for part in parts],
         next_part=counter.next,
         vector_state=trained_state(vectors),
+        build=build,
     )
     written = write_generation(index_dir, GenerationDraft(manifest, documents, embedded.map, vectors, tuple(parts)))
     lexical = LexicalIndex.from_parts([part.terms for part in parts])

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.model.ray_encoding import RayEncoder
-from indexer.store.build_record import record_build
 from indexer.store.builder import BuildReport, build_index
 from indexer.store.chunking import ChunkingConfig, VectorField, chunk_unit
 from indexer.store.manifest import BuildInfo
@@ -56,12 +55,17 @@ def build_index_on_ray(
     logger.info("embedding %d questions and %d passages on Ray", len(queries), len(passages))
     encoder.prefetch(queries, passages, show_progress=show_progress)
     prefetch_seconds = time.perf_counter() - started
+    build = BuildInfo(engine="ray", workers=encoder.workers, devices=encoder.devices)
     report = build_index(
-        parsed, encoder, index_dir, chunking=chunking, vector_config=vector_config, show_progress=show_progress
+        parsed,
+        encoder,
+        index_dir,
+        chunking=chunking,
+        vector_config=vector_config,
+        show_progress=show_progress,
+        build=build,
     )
     # The Ray pass ran before build_index started its clock: the report counts the whole build.
     report.encode_seconds += prefetch_seconds
     report.seconds = time.perf_counter() - started
-    build = BuildInfo(engine="ray", workers=encoder.workers, devices=encoder.devices)
-    record_build(index_dir, report.generation, build)
     return report

@@ -85,7 +85,7 @@ def _summary(verb: str, report: BuildReport, index_dir: Path) -> None:
 def run_build(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.errors import VraagbaakError
     from indexer.model.sentence_transformers_encoder import load_encoder
-    from indexer.store.build_record import local_build_info, record_build
+    from indexer.store.build_record import local_build_info
     from indexer.store.builder import build_index
     from indexer.store.chunking import ChunkingConfig
 
@@ -105,8 +105,9 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
     )
     parsed = _parse(paths, encoder, settings)
     chunking = ChunkingConfig(prose_window_tokens=settings.prose_window_tokens)
-    report = build_index(parsed, encoder, index_dir, chunking=chunking, show_progress=True)
-    record_build(index_dir, report.generation, local_build_info(encoder.device))
+    report = build_index(
+        parsed, encoder, index_dir, chunking=chunking, show_progress=True, build=local_build_info(encoder.device)
+    )
     _summary("built", report, index_dir)
     return 0
 
