@@ -49,6 +49,7 @@ from indexer.store.generations import (
     KeptPart,
     NewPart,
     Part,
+    StoredGeneration,
     VectorMap,
     WrittenGeneration,
     current_generation,
@@ -62,7 +63,6 @@ from indexer.store.generations import (
 from indexer.store.lexical import LexicalIndex, TermCounts
 from indexer.store.manifest import BuildInfo, Counts, Manifest, ModelInfo, PartInfo, check_model, read_manifest
 from indexer.store.vector_index import (
-    FaissIndex,
     VectorIndexConfig,
     build_vector_index,
     trained_state,
@@ -310,15 +310,9 @@ def _build_locked(
 
 
 @dataclass(frozen=True)
-class _Base:
-    """The generation an update starts from."""
+class _Base(StoredGeneration):
+    """The generation an update starts from: what `read_for_update` reads, and what may be reused of it."""
 
-    name: str
-    folder: Path
-    manifest: Manifest
-    documents: dict[str, Document]
-    vector_map: VectorMap
-    vectors: FaissIndex
     owned: bool  # the update may change `vectors` in place (else: a serving index, cloned first)
     content: IndexContent | None  # units and lexical index in memory: the update returns the new ones too
 
