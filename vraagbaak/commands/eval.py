@@ -25,6 +25,7 @@ MODE_CHOICES = (
     "hybrid-minmax",
     "hybrid-no-siblings",
     "hybrid-no-focus",
+    "hybrid-no-neighbours",
 )
 
 
