@@ -38,16 +38,14 @@ logger = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "lexical")
 BASELINES = ("dense-question", "dense-answer")
 ALTERNATIVES: dict[str, dict[str, object]] = {
-    "hybrid-rrf": {"method": "rrf", "focus_weight": 0.0, "neighbour_weight": 0.0},
+    "hybrid-rrf": {"method": "rrf", "focus_weight": 0.0},
     "hybrid-minmax": {"normalisation": "minmax", "sibling_weight": 0.1},
     "hybrid-no-siblings": {"sibling_weight": 0.0},
     "hybrid-no-focus": {"focus_weight": 0.0},
-    "hybrid-no-neighbours": {"neighbour_weight": 0.0},
 }
 """Hybrid searches under another fusion than the running one (in-process only): the weighted RRF
 default before issue 16 (whole-question vector), min-max instead of z-score scaling (its sibling
-weight scaled to the narrower range), no sibling bonus, no focus on the asking sentences (query vector and
-BM25), no lift of prose passages by their neighbours."""
+weight scaled to the narrower range), no sibling bonus, no focus on the asking sentences."""
 VARIANTS = MODES + BASELINES + tuple(ALTERNATIVES)
 
 

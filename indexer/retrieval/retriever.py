@@ -5,9 +5,8 @@ questions, to answer parts (both from one FAISS search over one query
 vector), and BM25 over unit text. Hybrid mode fuses them (fusion.py): by
 default a convex combination of normalised scores with one dense score per
 unit and a small bonus for the years, numbers and names a unit's question
-shares with the query (siblings.py); a prose passage is then lifted by its
-best-matching neighbour passage (neighbours.py). Weighted reciprocal rank
-fusion is the alternative. Method and weights were chosen on the evaluation's dev split
+shares with the query (siblings.py); weighted reciprocal rank fusion is the
+alternative. Method and weights were chosen on the evaluation's dev split
 (docs/retrieval.md). Filters become a FAISS id selector and a BM25 mask, so
 they act inside retrieval and a filtered search still returns k units when k
 exist. A unit appears at most once, at its best rank.
@@ -34,7 +33,6 @@ from indexer.retrieval.focus import asking_part, mix
 from indexer.retrieval.fusion import Normalisation, Ranking, Signal, convex, rrf
 from indexer.retrieval.highlights import analyse_answer, choose_highlights
 from indexer.retrieval.language import is_dutch
-from indexer.retrieval.neighbours import PassageNeighbours
 from indexer.retrieval.query import check_k, clean_question
 from indexer.retrieval.siblings import SiblingScorer
 from indexer.settings import QueryEngine
@@ -97,12 +95,8 @@ class FusionConfig(BaseModel):
     # text is mostly noise.
     foreign_lexical_share: float = Field(default=0.0, ge=0)
     sibling_weight: float = Field(default=0.5, ge=0)
-    # Query vector and BM25 query of a question with a preamble: this share from its asking sentences
-    # (focus.py); BM25 on the asking sentences won one dev question (Kamervraag-style) and lost none.
+    # Query vector of a question with a preamble: this share from its asking sentences (focus.py).
     focus_weight: float = Field(default=0.75, ge=0, le=1)
-    # Prose passage + this share of its best neighbour's score (neighbours.py): dev prose recall@1
-    # 0.64 -> 0.77 with 0.15-0.25 a plateau; 0.5 starts to cost Q&A questions.
-    neighbour_weight: float = Field(default=0.2, ge=0)
     # rrf: answer similarity carries most of the ranking, BM25 and question similarity break ties
     # and rescue cross-references. A small rrf_k keeps rank 1 and rank 2 of the dense list apart.
     rrf_k: int = Field(default=10, ge=1)
@@ -161,10 +155,6 @@ class Retriever:
     def _siblings(self) -> SiblingScorer:
         """Built on first use: a regex pass over every unit's question (prose: its opening)."""
         return SiblingScorer([unit.question or unit.text[:300] for unit in self.content.units])
-
-    @functools.cached_property
-    def _neighbours(self) -> PassageNeighbours:
-        return PassageNeighbours(self.content.units)
 
     @classmethod
     def load(cls, index_dir: Path, encoder: Encoder, fusion: FusionConfig | None = None) -> Retriever:
@@ -284,12 +274,7 @@ class Retriever:
         }
 
     def _lexical(self, question: str, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 of the question; one with a preamble mixes in BM25 of its asking sentences (focus_weight)."""
         scores = self.content.lexical.scores(question, mask)
-        weight = self.fusion.focus_weight
-        focus = asking_part(question) if weight else None
-        if focus and len(scores):
-            scores = (1.0 - weight) * scores + weight * self.content.lexical.scores(focus, mask)
         if not len(scores):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         top = top_rows(scores, depth)
@@ -321,8 +306,6 @@ class Retriever:
                 sibling_weight=config.sibling_weight,
                 siblings=lambda rows: np.array(self._siblings.scores(question, rows.tolist())),
             )
-        if mode is not SearchMode.LEXICAL:
-            fused = self._neighbours.lift(fused, config.neighbour_weight)
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
         terms = frozenset(analyze(question))
         return [self._hit(terms, row, rank, score, raw[row]) for rank, (row, score) in enumerate(best, 1)]

@@ -127,7 +127,6 @@ def test_baselines_run_in_process_only(retriever: Retriever, questions: list, ht
         "hybrid-minmax",
         "hybrid-no-siblings",
         "hybrid-no-focus",
-        "hybrid-no-neighbours",
     ]
     assert resolve_variants("all", http) == ["hybrid", "dense", "lexical"]
     with pytest.raises(EvalRunError, match="runs in-process only"):

@@ -315,18 +315,3 @@ def test_a_manifest_from_before_prose_windows_reads_as_without_them() -> None:
     assert ChunkingConfig.model_validate(recorded).prose_window_tokens == 0
     assert ChunkingConfig().prose_window_tokens == 0  # off unless VRAAGBAAK_PROSE_WINDOW_TOKENS asks for them
     assert ChunkingConfig.model_validate(ChunkingConfig().model_dump()) == ChunkingConfig()
-
-
-def test_a_preamble_question_weighs_its_asking_sentences_in_bm25_too(retriever: Retriever) -> None:
-    """The preamble's words ("haven", "Rotterdam") would otherwise carry BM25 to the unit about the news item."""
-    question = "De haven van Rotterdam groeit hard. Wat is de exportkredietverzekering?"
-    lexical = retriever.content.lexical
-    whole, asking = lexical.scores(question), lexical.scores("Wat is de exportkredietverzekering?")
-    expected = 0.25 * whole + 0.75 * asking
-    rows, scores = retriever._lexical(question, None, 10)
-    assert np.allclose(scores, expected[rows]) and rows[0] == int(np.argmax(expected))
-    unfocused = Retriever(retriever.content, FakeEncoder(), FusionConfig(focus_weight=0.0))
-    plain_rows, plain_scores = unfocused._lexical(question, None, 10)
-    assert np.allclose(plain_scores, whole[plain_rows])
-    hits = retriever.search(question, k=2, mode=SearchMode.LEXICAL)
-    assert hits[0].unit.unit_id == "lijst:2"

@@ -25,7 +25,6 @@ MODE_CHOICES = (
     "hybrid-minmax",
     "hybrid-no-siblings",
     "hybrid-no-focus",
-    "hybrid-no-neighbours",
 )
 
 
