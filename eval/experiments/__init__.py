@@ -1,0 +1,1 @@
+"""One-off experiments kept so that the figures in docs/retrieval.md can be reproduced; not part of the product."""
