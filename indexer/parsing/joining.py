@@ -3,9 +3,13 @@
 PDF extraction breaks words at line ends, with a hyphen
 ("ontwikkelings-\\nsamenwerking") or without one ("Samenwer\\nkingsovereenkomst"),
 and justified layout can split a word inside a line ("handels akkoorden").
-Whether two pieces form one word is decided with the document's own
-vocabulary: the words it contains whole, away from line ends. Real hyphens
-stay ("Handels- en Samenwerkingsovereenkomst", "EU-Indonesië").
+Some text layers (pypdf's among them) have already joined the lines
+themselves, leaving the break's hyphen inside a line ("elektrici-teitsnet")
+and dropping the space before a capitalised word ("hetRegionaal Autisme
+Centrum", "doorDeloitte"). Whether two pieces form one word is decided with
+the document's own vocabulary: the words it contains whole, away from line
+ends. Real hyphens stay ("Handels- en Samenwerkingsovereenkomst",
+"EU-Indonesië", "oud-minister").
 
 Everything here is a pure function of the raw lines. To recover the
 original line text of a unit, re-read `Document.source_path` (check it
@@ -25,29 +29,52 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _CONJUNCTIONS = frozenset({"en", "of", "noch", "tot", "als", "dan", "en/of"})
 _SPLIT_IN_LINE = re.compile(r"\b([^\W\d_]{2,}) {1,3}([^\W\d_]{2,})\b")
 _MIN_JOINED = 7
+_HYPHEN_IN_LINE = re.compile(r"\b([^\W\d_]{2,})-([^\W\d_]{2,})\b")
+# A lower-case function word glued to the capitalised word after it: never Dutch spelling.
+_GLUED = re.compile(
+    r"\b(de|het|een|van|en|in|op|te|voor|met|aan|bij|uit|naar|door|over|om|tot|of|dat|die|als)"
+    r"([A-ZÀ-Ý][^\W\d_]{2,})\b"
+)
+
+
+def _unglued(token: str) -> list[str]:
+    """ "hetRegionaal" -> ["het", "Regionaal"]; any other token stays whole."""
+    glued = _GLUED.fullmatch(token)
+    return [glued.group(1), glued.group(2)] if glued else [token]
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Whole words of one document (lowercased) and how often word pairs occur."""
+    """Whole words of one document (lowercased) and how often word pairs occur.
+
+    `words` counts the parts of a hyphenated word too ("handels-akkoord" counts "handels" and
+    "akkoord"); `solo` counts only words that stand on their own. `glued` counts function words
+    stuck to the next word ("hetRegionaal"): the mark of a text layer that joined its lines itself.
+    """
 
     words: Counter[str]
     pairs: Counter[tuple[str, str]]
+    solo: Counter[str]
+    glued: int = 0
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> Vocabulary:
         """Counts only words away from line ends, which no line break can have cut."""
         words: Counter[str] = Counter()
         pairs: Counter[tuple[str, str]] = Counter()
+        solo: Counter[str] = Counter()
+        glued = 0
         for line in lines:
-            tokens = [t.lower() for t in _WORD.findall(line)]
-            inner = tokens[1:-1]
+            tokens = _WORD.findall(line)[1:-1]
+            inner = [part.lower() for token in tokens for part in _unglued(token)]
+            glued += len(inner) - len(tokens)
             words.update(inner)
+            solo.update(inner)
             for part in inner:
                 if "-" in part:
                     words.update(part.split("-"))
             pairs.update(pairwise(inner))
-        return cls(words=words, pairs=pairs)
+        return cls(words=words, pairs=pairs, solo=solo, glued=glued)
 
     def knows(self, word: str) -> bool:
         return self.words[word.lower()] > 0
@@ -115,6 +142,70 @@ def repair_split_words(text: str, vocab: Vocabulary) -> str:
         return m.group(1) + m.group(2) if vocab.one_word(m.group(1), m.group(2)) else m.group(0)
 
     return _SPLIT_IN_LINE.sub(close, text)
+
+
+_ADDRESS_REACH = 256
+"""How far around a repair to look for the space that ends its token: bounded, so a hostile
+paragraph without spaces stays linear; a token longer than this is left alone."""
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies in a web or mail address (or an overlong token): not ours to mend."""
+    left = text.rfind(" ", max(0, start - _ADDRESS_REACH), start)
+    right = text.find(" ", end, end + _ADDRESS_REACH)
+    if (left < 0 and start > _ADDRESS_REACH) or (right < 0 and len(text) > end + _ADDRESS_REACH):
+        return True
+    token = text[left + 1 : right if right >= 0 else len(text)]
+    return "/" in token or "@" in token or "www." in token
+
+
+def repair_glued_words(text: str, vocab: Vocabulary) -> str:
+    """Put back the space a text layer dropped before a capitalised word ("hetRegionaal" -> "het Regionaal").
+
+    Only when the document also writes the capitalised word on its own, so that a brand spelt
+    this way ("inHolland") stays as it is unless the document says "Holland" elsewhere.
+    """
+
+    def open_up(m: re.Match[str]) -> str:
+        if not vocab.knows(m.group(2)) or _in_address(text, m.start(), m.end()):
+            return m.group(0)
+        return f"{m.group(1)} {m.group(2)}"
+
+    return _GLUED.sub(open_up, text)
+
+
+GLUED_LAYER = 2
+"""Glued words from which a document's text layer counts as one that joined its lines itself."""
+
+
+def repair_inline_hyphens(text: str, vocab: Vocabulary) -> str:
+    """Drop a line-break hyphen left inside a line ("elektrici-teitsnet") where the document writes the word whole.
+
+    A break falls between syllables, so one of its pieces is no word of the document on its own;
+    a real hyphen joins two words ("defensie-industrie", "anti-dumping"), and stays even where the
+    document also spells them together. Kept too: a capitalised part ("EU-Indonesië",
+    "Noord-Holland"), a word the document never writes whole ("oud-minister"), web addresses.
+    Only in a text layer that shows it joined its own lines (`GLUED_LAYER` glued words or more):
+    elsewhere an in-line hyphen was typed ("win-win", "defensie-industrie" beside
+    "defensieindustrie" in one letter), not left by a line break.
+    """
+    if vocab.glued < GLUED_LAYER:
+        return text
+
+    def join(m: re.Match[str]) -> str:
+        before, after = m.group(1), m.group(2)
+        if after[:1].isupper() or before.isupper() or _in_address(text, m.start(), m.end()):
+            return m.group(0)
+        if not vocab.knows(before + after) or (vocab.solo[before.lower()] and vocab.solo[after.lower()]):
+            return m.group(0)
+        return before + after
+
+    return _HYPHEN_IN_LINE.sub(join, text)
+
+
+def repair_words(paragraph: str, vocab: Vocabulary) -> str:
+    """Every in-line word repair, in an order where none undoes another."""
+    return repair_inline_hyphens(repair_glued_words(repair_split_words(paragraph, vocab), vocab), vocab)
 
 
 def _ends_in_number(text: str) -> bool:
@@ -193,5 +284,5 @@ def join_lines(lines: list[str], vocab: Vocabulary, width: int = 80) -> str:
         previous, gap = raw, False
     if current:
         paragraphs.append("\n".join(current))
-    text = "\n".join(repair_split_words(p, vocab) for p in paragraphs)
+    text = "\n".join(repair_words(p, vocab) for p in paragraphs)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
