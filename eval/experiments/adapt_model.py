@@ -30,7 +30,12 @@ import math
 import random
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indexer.units import Unit
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +43,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"«(])")
 SCALE = 20.0
 
 
-def training_examples(units: list, recipe: str, rng: random.Random) -> list[tuple[str, str, str | None]]:
+def training_examples(units: Sequence[Unit], recipe: str, rng: random.Random) -> list[tuple[str, str, str | None]]:
     """(anchor, positive, hard negative or None) with the model's prompts, from the units alone."""
-    siblings: dict[str, list] = {}
+    siblings: dict[str, list[Unit]] = {}
     for unit in units:
         if unit.answered and unit.question:
             siblings.setdefault(unit.doc_id, []).append(unit)
@@ -53,11 +58,10 @@ def training_examples(units: list, recipe: str, rng: random.Random) -> list[tupl
             others = [other for other in siblings.get(unit.doc_id, []) if other.unit_id != unit.unit_id]
             negative = rng.choice(others) if others else None
             if recipe == "qa":
-                examples.append(
-                    (f"query: {unit.question}", f"passage: {unit.answer}", negative and f"passage: {negative.answer}")
-                )
+                negative_answer = f"passage: {negative.answer}" if negative else None
+                examples.append((f"query: {unit.question}", f"passage: {unit.answer}", negative_answer))
                 continue
-            negative_text = negative and f"passage: {negative.question}\n{negative.answer}"
+            negative_text = f"passage: {negative.question}\n{negative.answer}" if negative else None
             examples.append((f"query: {unit.question}", f"passage: {unit.question}\n{unit.answer}", negative_text))
             if sentences:
                 sentence = rng.choice(sentences)

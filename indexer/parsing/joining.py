@@ -38,7 +38,7 @@ _GLUED = re.compile(
 
 
 def _unglued(token: str) -> list[str]:
-    """ "hetRegionaal" -> ["het", "Regionaal"]; any other token stays whole."""
+    """A glued token as its two words ("hetRegionaal" -> "het", "Regionaal"); any other token whole."""
     glued = _GLUED.fullmatch(token)
     return [glued.group(1), glued.group(2)] if glued else [token]
 
