@@ -293,12 +293,16 @@ function setSelect(select, value, fallback) {
   if (select.value !== (value || fallback)) select.value = fallback; // unknown in this index
 }
 
+function selectFilters(params) {
+  setSelect($("party"), params.get("party"), "");
+  setSelect($("doc"), params.get("doc_id"), "");
+}
+
 function fillForm(params) {
   $("question").value = params.get("q") || "";
   $("k").value = params.get("k") || "5";
   setSelect($("mode"), params.get("mode"), "hybrid");
-  setSelect($("party"), params.get("party"), "");
-  setSelect($("doc"), params.get("doc_id"), "");
+  selectFilters(params);
   $("date-from").value = params.get("date_from") || "";
   $("date-to").value = params.get("date_to") || "";
   setSelect($("sort"), params.get("sort"), "relevance");
@@ -644,6 +648,10 @@ document.addEventListener("DOMContentLoaded", async () => {
     navigate(shownSearch || "/"); // the results last shown, drawn again without a new search
   });
   window.addEventListener("popstate", route);
+  // The form is filled from the URL before anything is awaited: filled after the filters had
+  // loaded, it wiped a question typed meanwhile, and the drafter's first click found it empty.
+  const routed = route();
   await loadFilters();
-  await route();
+  selectFilters(new URLSearchParams(location.search)); // their options exist only now
+  await routed;
 });

@@ -96,6 +96,26 @@ def test_drafter_searches_sees_the_answer_card_and_copies_the_citation(
     context.close()
 
 
+def test_a_question_typed_while_the_filters_load_is_kept_and_searched(browser: Any, served: Served) -> None:
+    """The page used to fill its form from the URL only after the filter list had loaded, wiping what was typed."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL").new_page()
+    held: list[Any] = []
+    page.route("**/v1/documents", lambda route: held.append(route))  # pending until released
+    page.goto(served.url)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for its filter list"
+    page.get_by_label("Nieuwe Kamervraag").fill(QUESTION)
+    held[0].continue_()
+    page.locator("#doc option").nth(1).wait_for(state="attached")  # the filter list has arrived
+    assert page.get_by_label("Nieuwe Kamervraag").input_value() == QUESTION
+    page.get_by_role("button", name="Zoeken").click()
+    page.locator(f'li.card[data-unit-id="{LIST}:15"]').wait_for(timeout=30_000)
+    page.context.close()
+
+
 def test_markup_in_documents_stays_inert_text(browser: Any, served: Served) -> None:
     headers = {"X-API-Key": API_KEY}
     added = httpx.post(
