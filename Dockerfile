@@ -27,9 +27,6 @@ WORKDIR /opt/vraagbaak/src
 RUN pip install --index-url "${TORCH_INDEX_URL}" torch==2.13.0
 
 COPY pyproject.toml README.md ./
-COPY indexer ./indexer
-COPY service ./service
-COPY eval ./eval
 COPY vraagbaak ./vraagbaak
 RUN pip install . \
     && rm -rf /opt/vraagbaak/src/build

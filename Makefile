@@ -37,5 +37,5 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy indexer service eval vraagbaak
+	$(BIN)/mypy vraagbaak
 	$(BIN)/hadolint Dockerfile

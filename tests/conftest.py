@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.model.encoder import ResolvedModel
-from indexer.model.sentence_transformers_encoder import SentenceTransformerEncoder
-from indexer.retrieval.retriever import Retriever
-from indexer.settings import BUNDLED_MODEL
-from indexer.units import ParsedDocument
+from vraagbaak.model.encoder import ResolvedModel
+from vraagbaak.model.sentence_transformers_encoder import SentenceTransformerEncoder
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.settings import BUNDLED_MODEL
+from vraagbaak.units import ParsedDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -22,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from indexer.model.bundled.materialize import materialize_bundled_model
+    from vraagbaak.model.bundled.materialize import materialize_bundled_model
 
     return materialize_bundled_model(tmp_path_factory.mktemp("model-cache")).path
 
@@ -30,7 +30,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def encoder(model_dir: Path) -> SentenceTransformerEncoder:
     """The real default encoder. Session-scoped and never mutated."""
-    from indexer.model.bundled.materialize import bundled_source_path, file_sha256
+    from vraagbaak.model.bundled.materialize import bundled_source_path, file_sha256
 
     resolved = ResolvedModel(BUNDLED_MODEL, str(model_dir), file_sha256(bundled_source_path()))
     return SentenceTransformerEncoder(resolved)
@@ -44,7 +44,7 @@ def model_cache(model_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_documents(encoder: SentenceTransformerEncoder) -> list[ParsedDocument]:
-    from indexer.parsing import parse_paths
+    from vraagbaak.parsing import parse_paths
 
     parsed, failures = parse_paths([SEEDS], length_function=encoder.count_tokens)
     assert failures == []
@@ -56,7 +56,7 @@ def seed_index(
     tmp_path_factory: pytest.TempPathFactory, encoder: SentenceTransformerEncoder, seed_documents: list[ParsedDocument]
 ) -> Path:
     """The seed corpus indexed with the real model, built once (about a minute). Never mutate it: copy it."""
-    from indexer.store.builder import build_index
+    from vraagbaak.store.builder import build_index
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     build_index(seed_documents, encoder, index_dir)
@@ -65,6 +65,6 @@ def seed_index(
 
 @pytest.fixture(scope="session")
 def retriever(seed_index: Path, encoder: SentenceTransformerEncoder) -> Retriever:
-    from indexer.retrieval.retriever import Retriever
+    from vraagbaak.retrieval.retriever import Retriever
 
     return Retriever.load(seed_index, encoder)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.units import Document, DocumentKind, ParsedDocument, Unit, qa_unit_id
+from vraagbaak.units import Document, DocumentKind, ParsedDocument, Unit, qa_unit_id
 
 DIMENSION = 256
 

@@ -1,4 +1,10 @@
-"""The dependency direction of the style guide (../shared/STYLE.md, §1), checked by parsing imports."""
+"""The dependency direction of the style guide (../shared/STYLE.md, §1), checked by parsing imports.
+
+One package, `vraagbaak`: the core (parsing, model, store, retrieval and the modules at the top) imports
+nothing above it; the service, the sources and the evaluation import the core and never each other; the
+CLI may import them all. Imports inside functions count too (only `if TYPE_CHECKING:` blocks do not), and
+no module anywhere in the package takes part in an import cycle.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +12,27 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "vraagbaak"
+CORE_JOBS = ("parsing", "model", "store", "retrieval")
+CORE_MODULES = ("dutch_dates", "errors", "settings", "units")
+LAYERS_ABOVE = ("service", "sources", "eval", "cli")
 ALLOWED = {
-    "indexer": {"indexer"},
-    "service": {"indexer", "service"},
-    "eval": {"indexer", "eval"},
-    "vraagbaak": {"indexer", "service", "eval", "vraagbaak"},
+    "core": {"core"},
+    "service": {"core", "service"},
+    "sources": {"core", "sources"},
+    "eval": {"core", "eval"},
+    "cli": {"core", "service", "sources", "eval", "cli"},
 }
-
-
-def _project_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots & set(ALLOWED)
-
-
-def test_packages_import_only_along_the_allowed_direction() -> None:
-    violations = []
-    for package, allowed in ALLOWED.items():
-        for path in sorted((REPO / package).rglob("*.py")):
-            for imported in _project_imports(path) - allowed:
-                violations.append(f"{path.relative_to(REPO)} imports {imported}")
-    assert violations == []
-
-
-def test_indexer_never_reads_eval_data() -> None:
-    offenders = [
-        str(path.relative_to(REPO))
-        for path in (REPO / "indexer").rglob("*.py")
-        if "eval/data" in path.read_text(encoding="utf-8")
-    ]
-    assert offenders == []
-
-
-INDEXER_JOBS = ("parsing", "model", "store", "retrieval")
 
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(REPO).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS_ABOVE else "core"
 
 
 def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
@@ -65,33 +49,66 @@ def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-def _indexer_edges() -> dict[str, set[str]]:
-    """Module -> the indexer modules it imports, lazily inside functions too (type-checking imports aside)."""
-    modules = {_module_name(path): path for path in (REPO / "indexer").rglob("*.py")}
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _edges() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, lazily inside functions too (type-checking imports aside)."""
+    modules = _modules()
     edges: dict[str, set[str]] = {}
     for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets: set[str] = set()
         for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("indexer"):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                if not base.startswith("vraagbaak"):
+                    continue
                 for alias in node.names:
-                    candidate = f"{node.module}.{alias.name}"
-                    targets.add(candidate if candidate in modules else node.module)
+                    candidate = f"{base}.{alias.name}"
+                    targets.add(candidate if candidate in modules else base)
             elif isinstance(node, ast.Import):
-                targets.update(alias.name for alias in node.names if alias.name.startswith("indexer"))
+                targets.update(alias.name for alias in node.names if alias.name.startswith("vraagbaak"))
         edges[name] = {target for target in targets if target in modules and target != name}
     return edges
 
 
-def test_indexer_has_one_sub_package_per_job_each_saying_what_it_is() -> None:
-    for job in INDEXER_JOBS:
-        opening = ast.get_docstring(ast.parse((REPO / "indexer" / job / "__init__.py").read_text(encoding="utf-8")))
-        assert opening and len(opening.splitlines()[0]) > 20, f"indexer/{job}/__init__.py needs its one-line comment"
-    loose = sorted(path.name for path in (REPO / "indexer").glob("*.py"))
-    assert loose == ["__init__.py", "dutch_dates.py", "errors.py", "settings.py", "units.py"]
+def test_layers_import_only_along_the_allowed_direction() -> None:
+    violations = [
+        f"{module} imports {target}"
+        for module, targets in _edges().items()
+        for target in sorted(targets)
+        if module != "vraagbaak" and target != "vraagbaak" and _layer(target) not in ALLOWED[_layer(module)]
+    ]
+    assert violations == []
 
 
-def test_indexer_modules_import_each_other_without_a_cycle() -> None:
-    edges = _indexer_edges()
+def test_the_package_root_imports_nothing_so_every_layer_can_import_it() -> None:
+    assert _edges()["vraagbaak"] == set()
+
+
+def test_the_core_never_reads_eval_data() -> None:
+    offenders = [
+        name
+        for name, path in _modules().items()
+        if _layer(name) == "core" and "eval/data" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_the_core_has_one_sub_package_per_job_each_saying_what_it_is() -> None:
+    for job in (*CORE_JOBS, *LAYERS_ABOVE):
+        opening = ast.get_docstring(ast.parse((PACKAGE / job / "__init__.py").read_text(encoding="utf-8")))
+        assert opening and len(opening.splitlines()[0]) > 20, f"vraagbaak/{job}/__init__.py needs its one-line comment"
+    loose = sorted(path.stem for path in PACKAGE.glob("*.py"))
+    assert loose == sorted(["__init__", *CORE_MODULES])
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     state: dict[str, str] = {}
     cycles: list[list[str]] = []
 
@@ -107,17 +124,36 @@ def test_indexer_modules_import_each_other_without_a_cycle() -> None:
     for module in sorted(edges):
         if module not in state:
             visit(module, [module])
-    assert cycles == []
+    return cycles
+
+
+def test_no_module_of_the_package_takes_part_in_an_import_cycle() -> None:
+    assert _cycles(_edges()) == []
+
+
+def test_the_cycle_check_finds_a_cycle_of_three() -> None:
+    """The check above must be able to fail."""
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(edges) == [["a", "b", "c", "a"]]
 
 
 def test_the_encoder_interface_imports_no_implementation() -> None:
-    assert {edge for edge in _indexer_edges()["indexer.model.encoder"] if edge.startswith("indexer.model")} == set()
+    assert {edge for edge in _edges()["vraagbaak.model.encoder"] if edge.startswith("vraagbaak.model")} == set()
 
 
-def test_the_command_line_shares_search_shapes_with_the_indexer_not_the_service() -> None:
+def test_the_command_line_shares_search_shapes_with_the_core_not_the_service() -> None:
     offenders = [
         str(path.relative_to(REPO))
-        for path in (REPO / "vraagbaak").rglob("*.py")
-        if "service.schemas" in path.read_text(encoding="utf-8")
+        for path in (PACKAGE / "cli").rglob("*.py")
+        if "vraagbaak.service.schemas" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_pip_installs_one_top_level_package() -> None:
+    """pyproject's package discovery takes `vraagbaak` and its sub-packages, nothing beside it."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["setuptools"]["packages"]["find"]["include"] == ["vraagbaak*"]
+    assert config["project"]["scripts"] == {"vraagbaak": "vraagbaak.cli.main:main"}

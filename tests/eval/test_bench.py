@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.bench.stats import Target, evaluate_targets, recall_at_k, summarise
-from eval.bench.synthetic import synthetic_texts, synthetic_vectors, word_distribution
+from vraagbaak.eval.bench.stats import Target, evaluate_targets, recall_at_k, summarise
+from vraagbaak.eval.bench.synthetic import synthetic_texts, synthetic_vectors, word_distribution
 
 
 def test_summarise_interpolates_percentiles_in_milliseconds() -> None:
@@ -124,7 +124,7 @@ def test_bench_quick_writes_every_section(
     seed_index: Path, model_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`vraagbaak bench --quick` on tiny sizes (about a minute); sane values, no timing asserts."""
-    from vraagbaak.cli import main
+    from vraagbaak.cli.main import main
 
     monkeypatch.setenv("VRAAGBAAK_MODEL_CACHE", str(model_cache))
     out = tmp_path / "bench"
@@ -165,8 +165,8 @@ def test_bench_quick_writes_every_section(
 @pytest.mark.slow
 def test_updates_section_times_each_operation_next_to_the_rebuild(tmp_path: Path) -> None:
     """The updates section on 300 units with 16-d vectors: every figure present and sane, no timing asserts."""
-    from eval.bench.report import format_markdown
-    from eval.bench.updates import DOCUMENT_UNITS, measure_updates
+    from vraagbaak.eval.bench.report import format_markdown
+    from vraagbaak.eval.bench.updates import DOCUMENT_UNITS, measure_updates
 
     rng = np.random.default_rng(0)
     base = rng.standard_normal((40, 16)).astype(np.float32)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eval.bench.build import ray_rows
-from eval.bench.report import format_table
+from vraagbaak.eval.bench.build import ray_rows
+from vraagbaak.eval.bench.report import format_table
 
 
 def test_ray_section_prints_both_builds_and_their_ratio() -> None:

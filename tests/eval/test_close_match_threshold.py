@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from eval.close_match_threshold import FirstResult, choose_threshold, rates_at
-from eval.dataset import DatasetError
-from eval.out_of_corpus import load_out_of_corpus
+from vraagbaak.eval.close_match_threshold import FirstResult, choose_threshold, rates_at
+from vraagbaak.eval.dataset import DatasetError
+from vraagbaak.eval.out_of_corpus import load_out_of_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 

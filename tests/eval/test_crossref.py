@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.crossref import heldout_questions
-from eval.dataset import dump_question
 from tests.fakes import qa_document
-from vraagbaak.cli import main
+from vraagbaak.cli.main import main
+from vraagbaak.eval.crossref import heldout_questions
+from vraagbaak.eval.dataset import dump_question
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "eval" / "data" / "heldout_crossref.jsonl"
@@ -54,7 +54,7 @@ def test_stock_replies_and_pointer_answers_are_not_duplicates() -> None:
 
 
 def test_generator_reproduces_the_shipped_file() -> None:
-    from indexer.parsing import parse_paths
+    from vraagbaak.parsing import parse_paths
 
     parsed, _ = parse_paths([REPO / "seeds"])
     generated = "".join(dump_question(q) + "\n" for q in heldout_questions(parsed))

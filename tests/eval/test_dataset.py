@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.dataset import DatasetError, load_questions, parse_questions, select_split, split_of
+from vraagbaak.eval.dataset import DatasetError, load_questions, parse_questions, select_split, split_of
 
 GOOD = {"id": "q1", "lang": "nl", "kind": "paraphrase", "question": "Hoeveel?", "gold": [{"doc": "002", "q": 3}]}
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from eval.dataset import DEV_SHARE, EvalQuestion, Gold, load_questions
-from eval.judging import Retrieved, is_hit
-from indexer.units import Unit
 from tests.conftest import REPO
 from tests.eval.test_realdocs_data import DOCS, QUESTION_ONLY, _file_of, _raw_text
 from tests.eval.test_shipped_data import longest_shared_run
+from vraagbaak.eval.dataset import DEV_SHARE, EvalQuestion, Gold, load_questions
+from vraagbaak.eval.judging import Retrieved, is_hit
+from vraagbaak.units import Unit
 
 DATA = REPO / "eval" / "data"
 HARD = DATA / "hard.jsonl"
@@ -36,7 +36,7 @@ def questions() -> list[EvalQuestion]:
 
 @pytest.fixture(scope="module")
 def units_by_doc() -> dict[str, list[Unit]]:
-    from indexer.parsing import parse_paths
+    from vraagbaak.parsing import parse_paths
 
     paths = [REPO / "seeds"] + ([DOCS] if DOCS.is_dir() else [])
     parsed, failures = parse_paths(paths)
@@ -116,8 +116,8 @@ def test_prose_snippets_lie_in_one_passage_as_the_index_cuts_them(
     questions: list[EvalQuestion], model_dir: Path
 ) -> None:
     """The index cuts prose by model tokens, not by the approximate count above: each snippet still in one unit."""
-    from indexer.parsing import parse_paths
-    from indexer.parsing.isolation import TokenizerCounter
+    from vraagbaak.parsing import parse_paths
+    from vraagbaak.parsing.isolation import TokenizerCounter
 
     prose_docs = sorted({g.doc for q in questions for g in q.gold if g.q is None})
     paths = [path for doc in prose_docs if (path := _path_of(doc)) is not None]

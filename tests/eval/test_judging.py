@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eval.dataset import Gold
-from eval.judging import Retrieved, gold_key, is_hit, judge, normalise, relevant_keys
+from vraagbaak.eval.dataset import Gold
+from vraagbaak.eval.judging import Retrieved, gold_key, is_hit, judge, normalise, relevant_keys
 
 
 def _unit(unit_id: str, doc: str, number: int | None, text: str = "") -> Retrieved:

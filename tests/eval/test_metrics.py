@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from eval.metrics import (
+from vraagbaak.eval.metrics import (
     compute_metrics,
     first_hit_rank,
     mrr_at_k,

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from eval.bench.parse_speed import (
+from tests.conftest import SEEDS
+from vraagbaak.eval.bench.parse_speed import (
     HOSTILE_SHAPES,
     REAL_SHAPES,
     Corpus,
@@ -18,8 +19,7 @@ from eval.bench.parse_speed import (
     parse_target,
     rows,
 )
-from eval.bench.report import format_table
-from tests.conftest import SEEDS
+from vraagbaak.eval.bench.report import format_table
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.dataset import load_questions, select_split
-from eval.judging import Retrieved, is_hit
-from eval.runner import VARIANTS, HttpSearcher, InProcessSearcher, run_evaluation
-from indexer.retrieval.retriever import Retriever
-from vraagbaak.cli import main
+from vraagbaak.cli.main import main
+from vraagbaak.eval.dataset import load_questions, select_split
+from vraagbaak.eval.judging import Retrieved, is_hit
+from vraagbaak.eval.runner import VARIANTS, HttpSearcher, InProcessSearcher, run_evaluation
+from vraagbaak.retrieval.retriever import Retriever
 
 pytestmark = pytest.mark.slow
 
@@ -68,8 +68,8 @@ def service_url(retriever: Retriever, seed_index: Path, tmp_path_factory: pytest
     """The real app under uvicorn in a thread, sharing the session's retriever (no second model load)."""
     import uvicorn
 
-    from service.app import create_app
-    from service.settings import ServiceSettings
+    from vraagbaak.service.app import create_app
+    from vraagbaak.service.settings import ServiceSettings
 
     root = tmp_path_factory.mktemp("eval-service")
     settings = ServiceSettings(index_dir=seed_index, data_dir=root / "data", model_cache=root / "models")

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from eval.dataset import EvalQuestion, load_questions, split_of
 from tests.conftest import REPO
 from tests.eval.test_shipped_data import longest_shared_run
+from vraagbaak.eval.dataset import EvalQuestion, load_questions, split_of
 
 DATA = REPO / "eval" / "data"
 REALDOCS = DATA / "realdocs.jsonl"

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from eval.dataset import parse_questions
-from eval.report import format_markdown, format_table, results_document
-from eval.runner import (
+from tests.fakes import FakeEncoder, qa_document
+from vraagbaak.cli.main import main
+from vraagbaak.eval.dataset import parse_questions
+from vraagbaak.eval.report import format_markdown, format_table, results_document
+from vraagbaak.eval.runner import (
     ALTERNATIVES,
     VARIANTS,
     EvalRunError,
@@ -20,12 +22,10 @@ from eval.runner import (
     resolve_variants,
     run_evaluation,
 )
-from indexer.retrieval.retriever import Retriever
-from indexer.store.builder import build_index
-from service.app import create_app
-from service.settings import ServiceSettings
-from tests.fakes import FakeEncoder, qa_document
-from vraagbaak.cli import main
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.app import create_app
+from vraagbaak.service.settings import ServiceSettings
+from vraagbaak.store.builder import build_index
 
 PAIRS = [
     ("Hoeveel windmolens komen er op zee?", "Er komen 200 windmolens op zee bij."),
@@ -161,7 +161,7 @@ def test_reports_show_counts_metrics_and_latency(retriever: Retriever, questions
 
 def test_plot_is_written_when_matplotlib_is_installed(retriever: Retriever, questions: list, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from eval.report import write_plot
+    from vraagbaak.eval.report import write_plot
 
     results = run_evaluation(questions, InProcessSearcher(retriever), ["hybrid", "lexical"], k=5)
     write_plot(results, tmp_path / "recall.png")
@@ -180,7 +180,7 @@ def test_run_command_refuses_unknown_modes() -> None:
 
 
 def test_cli_mode_choices_are_the_runner_variants() -> None:
-    from vraagbaak.commands.eval import MODE_CHOICES
+    from vraagbaak.cli.commands.eval import MODE_CHOICES
 
     assert MODE_CHOICES == VARIANTS
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from eval.dataset import EvalQuestion, Gold, load_questions, split_of
-from eval.judging import Retrieved, is_hit
-from indexer.units import Unit
+from vraagbaak.eval.dataset import EvalQuestion, Gold, load_questions, split_of
+from vraagbaak.eval.judging import Retrieved, is_hit
+from vraagbaak.units import Unit
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "eval" / "data"
@@ -28,7 +28,7 @@ PROSE_DOCS = {"000_ef389c4a9f248eca", "003_f206c1f6e5a79f93", "004_983e7923bac65
 
 @pytest.fixture(scope="module")
 def seed_units() -> list[Unit]:
-    from indexer.parsing import parse_paths
+    from vraagbaak.parsing import parse_paths
 
     parsed, failures = parse_paths([REPO / "seeds"])
     assert failures == []

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from eval.dataset import parse_questions
-from eval.runner import InProcessSearcher
-from eval.tuning import convex_grid, fusion_grid, fusion_label, tune
-from indexer.retrieval.retriever import FusionConfig, Retriever
 from tests.eval.test_runner import QUESTIONS, retriever  # noqa: F401 - the module-scoped fixture
+from vraagbaak.eval.dataset import parse_questions
+from vraagbaak.eval.runner import InProcessSearcher
+from vraagbaak.eval.tuning import convex_grid, fusion_grid, fusion_label, tune
+from vraagbaak.retrieval.retriever import FusionConfig, Retriever
 
 
 def test_grid_keeps_one_setting_per_weight_ratio() -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from indexer.store.builder import add_documents, build_index, remove_documents
 from tests.fakes import FakeEncoder, qa_document
+from vraagbaak.store.builder import add_documents, build_index, remove_documents
 
 WORDS = [
     "haven",

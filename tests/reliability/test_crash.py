@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.retrieval.retriever import Retriever
-from indexer.store.builder import add_documents, build_index, remove_documents
-from indexer.store.generations import load_index
 from tests.conftest import REPO
 from tests.fakes import FakeEncoder
 from tests.reliability.crash_driver import ADDED, NEW_BUILD, OLD
 from tests.subprocesses import describe_failure
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.store.builder import add_documents, build_index, remove_documents
+from vraagbaak.store.generations import load_index
 
 TRIALS_PER_OPERATION = 8  # 24 kills in all
 QUERIES = ["haven export", "visserij kotter tarief", "Vraag 12 over markt"]

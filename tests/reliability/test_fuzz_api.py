@@ -19,11 +19,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from indexer.retrieval.retriever import Retriever
-from service.app import create_app
-from service.settings import ServiceSettings
 from tests.fakes import FakeEncoder
 from tests.service.conftest import API_KEY, build_fake_index
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.app import create_app
+from vraagbaak.service.settings import ServiceSettings
 
 EXAMPLES_PER_ROUTE = 250
 

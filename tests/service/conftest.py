@@ -16,12 +16,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.retrieval.retriever import Retriever
-from indexer.store.builder import build_index
-from indexer.units import DocumentKind
-from service.app import create_app
-from service.settings import ServiceSettings
 from tests.fakes import FakeEncoder, qa_document
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.app import create_app
+from vraagbaak.service.settings import ServiceSettings
+from vraagbaak.store.builder import build_index
+from vraagbaak.units import DocumentKind
 
 API_KEY = "test-sleutel-123"
 REPO = Path(__file__).resolve().parents[2]

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.store.builder import add_documents
-from service.deps import ADMIN_DISABLED, KEY_MISSING, KEY_WRONG
 from tests.fakes import FakeEncoder, qa_document
 from tests.service.conftest import API_KEY, ENERGY
+from vraagbaak.service.deps import ADMIN_DISABLED, KEY_MISSING, KEY_WRONG
+from vraagbaak.store.builder import add_documents
 
 KEY = {"X-API-Key": API_KEY}
 NOTE = "Notitie over zonnepanelen\n\nHet kabinet plaatst zonnepanelen op alle daken van ministeries.\n"

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.retrieval.retriever import Retriever
-from service.batching import QueryBatcher
 from tests.fakes import FakeEncoder
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.batching import QueryBatcher
 
 
 class _SlowEncoder(FakeEncoder):

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.retrieval.retriever import Retriever
-from indexer.store.builder import build_index
-from service.app import create_app
-from service.settings import ServiceSettings
 from tests.fakes import FakeEncoder, qa_document
 from tests.service.conftest import ENERGY, EXPORT
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.app import create_app
+from vraagbaak.service.settings import ServiceSettings
+from vraagbaak.store.builder import build_index
 
 FIRST_QUESTION = "Hoeveel geld gaat naar exportbevordering?"
 
@@ -236,7 +236,7 @@ def test_csv_export_cannot_smuggle_a_formula_into_a_spreadsheet(tmp_path: Path) 
 
 
 def test_cli_refuses_a_reversed_date_range_and_an_unknown_sort(capsys: pytest.CaptureFixture[str]) -> None:
-    from vraagbaak.cli import main
+    from vraagbaak.cli.main import main
 
     assert main(["search", "windmolens", "--date-from", "2026-01-01", "--date-to", "2025-01-01"]) == 2
     assert (

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.retrieval.retriever import Retriever
-from service.batching import EngineDownError, EngineTimeoutError, QueryBatcher
-from service.errors import ENGINE_DOWN, ENGINE_TIMEOUT
-from service.middleware import InFlight
 from tests.deadlines import time_limit
 from tests.fakes import FakeEncoder
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.batching import EngineDownError, EngineTimeoutError, QueryBatcher
+from vraagbaak.service.errors import ENGINE_DOWN, ENGINE_TIMEOUT
+from vraagbaak.service.middleware import InFlight
 
 _GUARD_S = 30  # a hang guard, many times what each test takes
 

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.errors import (
+from tests.fakes import FakeEncoder
+from tests.service.conftest import API_KEY
+from vraagbaak.errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
@@ -23,10 +25,8 @@ from indexer.errors import (
     ModelError,
     VraagbaakError,
 )
-from indexer.retrieval.retriever import Retriever, SearchHit
-from service.errors import DISK_FULL, INTERNAL, WRITE_FAILED, public_message
-from tests.fakes import FakeEncoder
-from tests.service.conftest import API_KEY
+from vraagbaak.retrieval.retriever import Retriever, SearchHit
+from vraagbaak.service.errors import DISK_FULL, INTERNAL, WRITE_FAILED, public_message
 
 ERROR_ID = re.compile(r"[0-9a-f]{16}")
 UPLOAD = {"doc_id": "nieuw", "text": "1 Hoeveel windmolens komen er op land?\nHonderd windmolens op land."}
@@ -60,7 +60,7 @@ def test_an_exception_in_a_route_is_a_stable_500_with_an_error_id_in_the_log(
     assert body["detail"] == INTERNAL == "internal server error; the server log has the details"
     assert "secret" not in response.text and "/etc/passwd" not in response.text and "Traceback" not in response.text
     record = _logged(caplog, body["error_id"])
-    assert record.levelno == logging.ERROR and record.name == "service.errors"
+    assert record.levelno == logging.ERROR and record.name == "vraagbaak.service.errors"
     assert "secret internal state /etc/passwd" in record.getMessage() and "POST /v1/search" in record.getMessage()
     assert record.exc_info is not None  # the traceback goes to the log
     again = client.post("/v1/search", json={"question": "windmolens"}).json()

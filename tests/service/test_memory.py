@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from service.memory import limit_malloc_arenas
 from tests.subprocesses import run_checked
+from vraagbaak.service.memory import limit_malloc_arenas
 
 
 def test_zero_leaves_glibc_alone() -> None:
@@ -14,6 +14,6 @@ def test_zero_leaves_glibc_alone() -> None:
 
 def test_the_cap_applies_in_a_fresh_process() -> None:
     # In a child, so this test process keeps its own allocator settings.
-    code = "from service.memory import limit_malloc_arenas; print(limit_malloc_arenas(2))"
+    code = "from vraagbaak.service.memory import limit_malloc_arenas; print(limit_malloc_arenas(2))"
     done = run_checked([sys.executable, "-c", code], text=True, timeout=60)
     assert done.stdout.strip() == "True"

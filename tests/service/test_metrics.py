@@ -7,8 +7,8 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.metrics import METHODS, OTHER_METHOD
 from tests.service.conftest import API_KEY
+from vraagbaak.service.metrics import METHODS, OTHER_METHOD
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

@@ -19,12 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from indexer.retrieval.retriever import Retriever
-from service.app import create_app
-from service.monitors.store import MIGRATIONS, SCHEMA_VERSION, MonitorDatabaseError, MonitorStore
-from service.routes.monitors import DATABASE_DOWN
-from service.settings import ServiceSettings
 from tests.service.conftest import API_KEY
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.service.app import create_app
+from vraagbaak.service.monitors.store import MIGRATIONS, SCHEMA_VERSION, MonitorDatabaseError, MonitorStore
+from vraagbaak.service.routes.monitors import DATABASE_DOWN
+from vraagbaak.service.settings import ServiceSettings
 
 KEY = {"X-API-Key": API_KEY}
 WIND = "Hoeveel windmolens komen er op zee?"  # asked in the fake index's "energie" document already

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-STATIC = Path(__file__).resolve().parents[2] / "service" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "vraagbaak" / "service" / "static"
 
 
 def test_page_and_assets_are_served(client: TestClient) -> None:

@@ -15,12 +15,12 @@ import httpx
 import numpy as np
 import pytest
 
-from indexer.errors import IndexLockedError
-from indexer.model.sentence_transformers_encoder import SentenceTransformerEncoder
-from indexer.store.builder import add_documents
-from indexer.store.generations import current_generation, writer_lock
 from tests.fakes import qa_document
 from tests.service.conftest import Served, start_server, stop_server
+from vraagbaak.errors import IndexLockedError
+from vraagbaak.model.sentence_transformers_encoder import SentenceTransformerEncoder
+from vraagbaak.store.builder import add_documents
+from vraagbaak.store.generations import current_generation, writer_lock
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vraagbaak.cli import main
+from vraagbaak.cli.main import main
 
 
 def test_serve_passes_flags_over_settings_to_uvicorn(

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from indexer.parsing.isolation import ParseJob, ParseLimits, ParseWorker, run_job
-from indexer.units import ParsedDocument
 from tests.service.conftest import API_KEY, ENERGY, EXPORT
+from vraagbaak.parsing.isolation import ParseJob, ParseLimits, ParseWorker, run_job
+from vraagbaak.units import ParsedDocument
 
 KEY = {"X-API-Key": API_KEY}
 PDF = "application/pdf"

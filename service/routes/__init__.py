@@ -1,1 +1,0 @@
-"""One router per area; `service.app.create_app` includes them all."""

