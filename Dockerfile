@@ -2,7 +2,10 @@
 #   docker build -t vraagbaak .
 #   docker run --rm -p 8000:8000 vraagbaak          # then open http://127.0.0.1:8000/
 #   docker run --rm -p 8000:8000 -e VRAAGBAAK_API_KEY=... vraagbaak   # with the admin routes on
-# Nothing is fetched at run time: the model is materialised and the seeds indexed during the build.
+#   docker run -d -v vraagbaak-index:/var/lib/vraagbaak/index vraagbaak vraagbaak sync --every 1h
+#       (and serve with the same volume and -e VRAAGBAAK_RELOAD_POLL_S=30: README, "The public record")
+# Nothing is fetched at run time (but by `vraagbaak sync`, which reads the open data): the model is
+# materialised and the seeds indexed during the build.
 FROM python:3.11-slim
 
 # torch goes first and pinned, as in the Makefile. The CPU wheel index keeps the image free of CUDA

@@ -31,6 +31,41 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class SourceRecord(_Frozen):
+    """Where a synced document came from: its entity in the Tweede Kamer's open data, as the source states it.
+
+    Kept beside what the text says (the fields of `Document`), because the source is the authority on
+    identity (ids, zaak, dates of registration) and the text is the authority on content.
+    """
+
+    tk_id: str = Field(description="The Document entity's Id (a GUID) in the Tweede Kamer's open data.")
+    soort: str = Field(description='Its Soort, e.g. "Antwoord schriftelijke vragen".')
+    document_nummer: str | None = Field(default=None, description='e.g. "2024D31245".')
+    titel: str | None = None
+    onderwerp: str | None = None
+    datum: datetime.date | None = None
+    vergaderjaar: str | None = None
+    aanhangselnummer: str | None = None
+    datum_registratie: datetime.date | None = None
+    datum_ontvangst: datetime.date | None = None
+    zaak_nummers: tuple[str, ...] = Field(default=(), description='The Zaak numbers, e.g. ("2024Z14815",).')
+    koop_id: str | None = Field(default=None, description='The KOOP identifier, e.g. "ah-tk-20232024-1108".')
+    url: str | None = Field(default=None, description="The public page of the document.")
+
+
+class RelatedDocument(_Frozen):
+    """Another document in the index of the same Zaak: the question to an answer, a postponement, the answer."""
+
+    doc_id: str
+    kind: DocumentKind
+    title: str
+    date: datetime.date | None = None
+    soort: str | None = Field(default=None, description="The source's Soort, for synced documents.")
+    zaaknummer: str = Field(description="The Zaak both documents belong to.")
+    units: int = Field(description="Units it holds: 0 for a question whose answer stands in for it.")
+    url: str | None = Field(default=None, description="Its public page, where known.")
+
+
 class Document(_Frozen):
     """A source file and what its text says about itself."""
 
@@ -54,6 +89,13 @@ class Document(_Frozen):
     submitted: datetime.date | None = Field(default=None, description='"ingezonden": when the questions were put.')
     received: datetime.date | None = Field(default=None, description='"ontvangen": when the answer came in.')
     postponement: str | None = Field(default=None, description="A notice that the answer comes later.")
+    # Only for documents taken from the Tweede Kamer's open data (`vraagbaak sync`).
+    source: SourceRecord | None = Field(default=None, description="The open-data entity it was synced from.")
+
+    @property
+    def url(self) -> str | None:
+        """The public page to link in citations, where one is known."""
+        return self.source.url if self.source else None
 
 
 class Unit(_Frozen):

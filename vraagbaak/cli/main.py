@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-from vraagbaak.cli.commands import bench, index, model, parse, search, serve
+from vraagbaak.cli.commands import bench, index, model, parse, search, serve, sync
 from vraagbaak.cli.commands import eval as evaluation
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.settings import Settings
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default=None, help="overrides VRAAGBAAK_LOG_LEVEL (DEBUG, INFO, ...)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (model, parse, index, search, serve, evaluation, bench):
+    for group in (model, parse, index, search, serve, sync, evaluation, bench):
         group.register(commands)
     return parser
 

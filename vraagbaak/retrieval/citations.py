@@ -31,6 +31,8 @@ class Citation(BaseModel):
     footnotes: dict[int, str]
     refs: tuple[str, ...]
     formatted: str
+    url: str | None = None
+    """The document's public page (officielebekendmakingen.nl or tweedekamer.nl) where the source names one."""
 
 
 def kamerstuk_label(document: Document) -> str | None:
@@ -126,4 +128,5 @@ def cite(unit: Unit, document: Document) -> Citation:
         footnotes=unit.footnotes,
         refs=unit.refs,
         formatted=format_citation(unit, document),
+        url=document.url,
     )

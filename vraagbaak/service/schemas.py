@@ -27,7 +27,7 @@ from vraagbaak.retrieval.search import (
     valid_question,
 )
 from vraagbaak.retrieval.similar import SimilarLink
-from vraagbaak.units import DocumentKind
+from vraagbaak.units import DocumentKind, RelatedDocument, SourceRecord
 
 __all__ = ["MAX_QUESTION_CHARS", "SearchFilters", "SearchRequest", "SearchResponse", "SearchResult"]
 
@@ -102,6 +102,14 @@ class DocumentDetail(DocumentSummary):
     submitted: datetime.date | None = None
     received: datetime.date | None = None
     postponement: str | None = Field(default=None, description="A notice that the answer comes later or elsewhere.")
+    url: str | None = Field(default=None, description="The document's public page, for documents taken by sync.")
+    source: SourceRecord | None = Field(
+        default=None, description="The Tweede Kamer open-data entity the document was synced from; null otherwise."
+    )
+    related: list[RelatedDocument] = Field(
+        default_factory=list,
+        description="The other documents in the index of its Zaak (the question, a postponement, the answer).",
+    )
     unit_list: list[UnitBrief]
     window: UnitWindow | None = Field(
         default=None, description="With ?full=true: a bounded run of the units in full, in document order."

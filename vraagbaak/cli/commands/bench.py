@@ -31,6 +31,9 @@ def _ints(value: str) -> tuple[int, ...]:
     return numbers
 
 
+SYNC = "sync"
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     bench = commands.add_parser(
         "bench",
@@ -54,7 +57,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--sections",
         default=None,
-        help="comma-separated subset of build,query,http,scale,parse,ray,updates (default: all; "
+        help="comma-separated subset of build,query,http,scale,parse,ray,updates,sync (default: all; "
         "--quick: build,query,http,parse; --scale: scale)",
     )
     bench.add_argument("--scale-sizes", type=_sizes, default=None, help="default 100000,1000000")
@@ -70,17 +73,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.set_defaults(handler=run_bench_command)
 
 
+def _run_sync_section(args: argparse.Namespace, settings: Settings) -> None:
+    """The sync section lives with the sync (the evaluation package does not import the sources)."""
+    from vraagbaak.sources.sync.bench import format_sync, run_sync_bench
+
+    folders = [args.seeds or settings.seeds_dir, *([args.parse_docs] if args.parse_docs else [])]
+    results = run_sync_bench(folders, settings.model_cache)
+    print(format_sync(results), flush=True)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "sync.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
 def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
     from vraagbaak.eval.bench.parse_speed import parse_target
     from vraagbaak.eval.bench.report import format_markdown, format_table, write_plots
     from vraagbaak.eval.bench.run import QUICK_SECTIONS, SECTIONS, BenchConfig, run_bench
     from vraagbaak.eval.bench.stats import evaluate_targets
 
-    chosen = args.sections or (QUICK_SECTIONS if args.quick else "scale" if args.scale else ",".join(SECTIONS))
+    every = (*SECTIONS, SYNC)
+    chosen = args.sections or (QUICK_SECTIONS if args.quick else "scale" if args.scale else ",".join(every))
     sections = tuple(part.strip() for part in chosen.split(",") if part.strip())
-    unknown = sorted(set(sections) - set(SECTIONS))
+    unknown = sorted(set(sections) - set(every))
     if unknown or not sections:
-        print(f"vraagbaak bench: unknown sections {unknown}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
+        print(f"vraagbaak bench: unknown sections {unknown}; choose from {', '.join(every)}", file=sys.stderr)
         return 2
     if args.index is not None and not args.index.is_dir():
         print(f"vraagbaak bench: --index {args.index} is not a directory", file=sys.stderr)
@@ -91,7 +107,7 @@ def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
         model_cache=settings.model_cache,
         quick=args.quick,
         index_dir=args.index,
-        sections=sections,
+        sections=tuple(section for section in sections if section != SYNC),
         scale_sizes=args.scale_sizes,
         update_sizes=args.update_sizes,
         duration_s=args.duration,
@@ -100,6 +116,10 @@ def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
         parse_docs=args.parse_docs,
         command="vraagbaak " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench"]),
     )
+    if SYNC in sections:
+        _run_sync_section(args, settings)
+    if not config.sections:
+        return 0
     results = run_bench(config)
     targets = evaluate_targets(results)
     if (parse := parse_target(results)) is not None:

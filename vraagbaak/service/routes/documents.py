@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.retrieval.zaken import related_documents
 from vraagbaak.service.deps import RetrieverDep
 from vraagbaak.service.schemas import DocumentDetail, DocumentList, UnitBrief, UnitWindow
 from vraagbaak.service.shapes import summarise, unit_text
@@ -61,8 +62,10 @@ def document_detail(retriever: Retriever, doc_id: str, window: UnitWindow | None
         warnings=list(document.warnings),
         **document.model_dump(
             include={"vergaderjaar", "aanhangsel_nr", "zaaknummer", "addressee", "answered_by", "subject"}
-            | {"submitted", "received", "postponement"}
+            | {"submitted", "received", "postponement", "source"}
         ),
+        url=document.url,
+        related=related_documents(retriever, doc_id),
         questioners=list(document.questioners),
         unit_list=[
             UnitBrief(
