@@ -297,8 +297,11 @@ class Syncer:
         """The batch's documents as they go into the index, and earlier questions the new answers stand for."""
         batch_zaken = {nummer for document, _, _ in parsed for nummer in zaak_nummers(document)}
         remembered = self.state.of_zaken(batch_zaken)
-        answered = {
-            nummer for document, _, _ in parsed if is_answer(document.soort) for nummer in zaak_nummers(document)
+        answered = {  # an answer without units (a scan without text) stands in for nothing
+            nummer
+            for document, item, _ in parsed
+            if is_answer(document.soort) and item.units
+            for nummer in zaak_nummers(document)
         } | {
             nummer
             for entity in remembered
