@@ -334,3 +334,40 @@ def test_entity_records_round_trip_through_the_state_database() -> None:
     assert again == document
     assert again.content_hash() == document.content_hash()
     assert dataclasses.asdict(again) == dataclasses.asdict(document)
+
+
+def test_synced_question_and_answer_make_one_answered_set_in_the_status_view(
+    fake: FakeTkOData, sync, index_dir: Path, tmp_path: Path
+) -> None:
+    import datetime
+
+    from fastapi.testclient import TestClient
+
+    from vraagbaak.retrieval.retriever import Retriever
+    from vraagbaak.service.app import create_app
+    from vraagbaak.service.routes.questions import get_today
+    from vraagbaak.service.settings import ServiceSettings
+
+    zaak = "2024Z18796"
+    publish(fake, "Schriftelijke vragen", real("kv-tk-2024Z18796"), TEXT, koop_id="kv-tk-2024Z18796", zaak_nummer=zaak)
+    sync()
+    settings = ServiceSettings(index_dir=index_dir, data_dir=tmp_path / "data", model_cache=tmp_path / "models")
+
+    def status_on(day: datetime.date) -> dict[str, Any]:
+        app = create_app(settings, retriever=Retriever.load(index_dir, FakeEncoder()))
+        app.dependency_overrides[get_today] = lambda: day
+        with TestClient(app) as client:
+            response = client.get(f"/v1/questions/{zaak}")
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    before = status_on(datetime.date(2024, 12, 20))
+    assert (before["status"], before["submitted"], before["days_overdue"]) == ("overdue", "2024-11-19", 10)
+    publish(fake, "Antwoord schriftelijke vragen", real("1292__original.pdf"), koop_id="ah-tk-20232024-1292",
+            zaak_nummer=zaak)  # fmt: skip
+    sync()
+
+    after = status_on(datetime.date(2024, 12, 20))
+    assert after["status"] == "answered"
+    roles = {document["doc_id"]: (document["role"], len(document["units"])) for document in after["documents"]}
+    assert roles == {"kv-tk-2024Z18796": ("question", 0), "ah-tk-20232024-1292": ("answer", 10)}

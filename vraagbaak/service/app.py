@@ -29,7 +29,7 @@ from vraagbaak.service.errors import install_error_handlers, new_error_id, publi
 from vraagbaak.service.metrics import Metrics, MetricsMiddleware
 from vraagbaak.service.middleware import BodyLimitMiddleware, InFlight, OverloadMiddleware, SecurityHeadersMiddleware
 from vraagbaak.service.replica_watch import start_replica_watch, stop_replica_watch
-from vraagbaak.service.routes import admin, documents, health, monitors, search, similar, units
+from vraagbaak.service.routes import admin, documents, health, monitors, questions, search, similar, units
 from vraagbaak.service.schemas import ERROR_RESPONSES
 from vraagbaak.service.settings import ServiceSettings
 from vraagbaak.service.updates import IndexUpdater
@@ -123,7 +123,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.state.in_flight = InFlight(settings.max_in_flight)
 
     install_error_handlers(app)
-    for module in (search, units, similar, documents, admin, monitors, health):
+    for module in (search, units, similar, documents, questions, admin, monitors, health):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/", include_in_schema=False)

@@ -58,3 +58,10 @@ class ServiceSettings(Settings):
         description="Seconds between looks at the index's CURRENT pointer; a new generation (written by "
         "another process: a replica's writer, `vraagbaak index add`) is loaded without a restart. 0: off.",
     )
+    answer_term_days: int = Field(
+        default=21,
+        ge=1,
+        le=365,
+        description="Days the government has to answer schriftelijke vragen after they were sent in; past it, "
+        "and past a postponement's new date, a question counts as overdue.",
+    )
