@@ -14,6 +14,36 @@ from vraagbaak.units import ParsedDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
+REALDOCS = REPO.parent / "shared" / "realdocs" / "docs"
+"""The real development documents (public government publications), in ../shared beside the checkout."""
+MISSING_REALDOCS = (
+    f"the development documents are missing: {REALDOCS} must hold them (../shared/realdocs/docs beside the "
+    "checkout); tests that read them fail rather than skip"
+)
+
+
+def require_realdocs() -> Path:
+    """The development documents' folder; a test that needs it fails, naming the folder, when it is missing."""
+    if not REALDOCS.is_dir():
+        pytest.fail(MISSING_REALDOCS, pytrace=False)
+    return REALDOCS
+
+
+@pytest.fixture(scope="session")
+def realdocs() -> Path:
+    """`require_realdocs()` as a fixture: `pytest.mark.usefixtures("realdocs")` marks a test that reads them."""
+    return require_realdocs()
+
+
+needs_realdocs = pytest.mark.usefixtures("realdocs")
+"""Marks a test that reads the development documents: it fails when they are missing."""
+
+
+def realdocs_files(pattern: str) -> list[Path]:
+    """The development documents matching `pattern`, for parametrizing. Without the folder (or a match) one
+    placeholder stands in, so that the test is still collected and fails on it instead of vanishing."""
+    found = sorted(REALDOCS.glob(pattern)) if REALDOCS.is_dir() else []
+    return found or [REALDOCS / pattern]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

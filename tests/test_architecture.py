@@ -1,6 +1,6 @@
 """The dependency direction of the style guide (../shared/STYLE.md, §1), checked by parsing imports.
 
-One package, `vraagbaak`: the core (parsing, model, store, retrieval and the modules at the top) imports
+One package, `vraagbaak`: the core (parsing, model, store, retrieval, text and the modules at the top) imports
 nothing above it; the service, the sources and the evaluation import the core and never each other; the
 CLI may import them all. Imports inside functions count too (only `if TYPE_CHECKING:` blocks do not), and
 no module anywhere in the package takes part in an import cycle.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "vraagbaak"
-CORE_JOBS = ("parsing", "model", "store", "retrieval")
+CORE_JOBS = ("parsing", "model", "store", "retrieval", "text")
 CORE_MODULES = ("dutch_dates", "errors", "settings", "units")
 LAYERS_ABOVE = ("service", "sources", "eval", "cli")
 ALLOWED = {

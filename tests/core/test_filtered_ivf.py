@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vraagbaak.retrieval.retriever import Filters, Retriever
+from vraagbaak.retrieval.request import SearchFilters
+from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.store.builder import build_index
 from vraagbaak.store.vector_index import FaissIndex, VectorIndexConfig, build_vector_index, index_kind, search_vectors
 
@@ -141,7 +142,12 @@ def test_filtered_retrieval_on_ivf_matches_flat(tmp_path: Path) -> None:
         build_index(documents, FakeEncoder(), tmp_path / kind, vector_config=VectorIndexConfig(kind=kind))
         retrievers[kind] = Retriever.load(tmp_path / kind, FakeEncoder())
     assert index_kind(retrievers["ivf"].content.vectors) == "ivf"
-    for filters in (None, Filters(doc_ids=("twee",)), Filters(dossier="36180"), Filters(include_unanswered=True)):
+    for filters in (
+        None,
+        SearchFilters(doc_ids=("twee",)),
+        SearchFilters(dossier="36180"),
+        SearchFilters(include_unanswered=True),
+    ):
         flat, ivf = (
             [(hit.unit.unit_id, hit.score) for hit in r.search("de haven van Rotterdam", k=10, filters=filters)]
             for r in retrievers.values()

@@ -15,15 +15,9 @@ import pytest
 from tests.conftest import SEEDS
 from tests.fakes import FakeEncoder
 from vraagbaak.errors import ModelError, ParseError
+from vraagbaak.model.tokens import TokenizerCounter, length_function_for
 from vraagbaak.parsing import parse_paths, parse_text
-from vraagbaak.parsing.isolation import (
-    ParseJob,
-    ParseLimits,
-    ParseWorker,
-    TokenizerCounter,
-    length_function_for,
-    run_job,
-)
+from vraagbaak.parsing.isolation import ParseJob, ParseLimits, ParseWorker, run_job
 from vraagbaak.settings import Settings
 from vraagbaak.units import ParsedDocument
 

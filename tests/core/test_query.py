@@ -6,8 +6,8 @@ import pytest
 
 from vraagbaak.errors import QueryError
 from vraagbaak.retrieval.query import EMPTY_QUESTION, MAX_K, check_k, clean_question
+from vraagbaak.retrieval.request import SearchRequest
 from vraagbaak.service.schemas import MAX_K as API_MAX_K
-from vraagbaak.service.schemas import SearchRequest
 
 
 def test_control_and_format_characters_go_and_breaks_become_spaces() -> None:

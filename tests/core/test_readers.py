@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REALDOCS, SEEDS, needs_realdocs
 from tests.core.test_readers_pdf import build_pdf, page_content
 from tests.deadlines import time_limit
 from vraagbaak.errors import ParseError
@@ -18,9 +18,6 @@ from vraagbaak.parsing.readers import Format, read_bytes, sniff_format
 from vraagbaak.parsing.readers import docx as docx_reader
 from vraagbaak.parsing.readers.markdown import markdown_to_pages, read_markdown
 from vraagbaak.parsing.source import content_hash, read_source, source_from_bytes
-
-REALDOCS = REPO.parent / "shared" / "realdocs" / "docs"
-needs_realdocs = pytest.mark.skipif(not REALDOCS.is_dir(), reason="development documents not present")
 
 
 def parse_error(raw: bytes, name: str) -> str:

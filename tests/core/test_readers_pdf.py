@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REALDOCS, REPO, needs_realdocs
 from tests.deadlines import time_limit
 from vraagbaak.errors import ParseError
 from vraagbaak.parsing import parse_document
@@ -79,7 +79,6 @@ def build_pdf(contents: list[bytes], *, trailer_extra: bytes = b"", raw_streams:
     return bytes(out)
 
 
-REALDOCS = REPO.parent / "shared" / "realdocs" / "docs"
 DEV_PDFS = {
     "1178": 5,
     "1292": 3,
@@ -89,8 +88,6 @@ DEV_PDFS = {
 }
 CHILD_TIMEOUT_S = 60
 CHILD_MEMORY_BYTES = 2 * 1024**3
-
-needs_realdocs = pytest.mark.skipif(not REALDOCS.is_dir(), reason="development documents not present")
 
 
 def dev_pdf(number: str) -> Path:
@@ -297,8 +294,9 @@ def test_encrypted_pdf_is_named_as_encrypted(tmp_path: Path) -> None:
 
 
 def test_pypdf_encrypted_pdf_is_named_as_encrypted(tmp_path: Path) -> None:
-    pypdf = pytest.importorskip("pypdf")
     import io
+
+    import pypdf
 
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(build_pdf(text_pages(2))))
     writer.encrypt(user_password="geheim", owner_password="eigenaar", algorithm="AES-256")

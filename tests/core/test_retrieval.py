@@ -13,7 +13,8 @@ from tests.fakes import FakeEncoder, qa_document
 from vraagbaak.errors import QueryError
 from vraagbaak.retrieval.focus import asking_part
 from vraagbaak.retrieval.fusion import convex, normalise, rrf
-from vraagbaak.retrieval.retriever import Filters, FusionConfig, Retriever, SearchHit, SearchMode, Signal, top_rows
+from vraagbaak.retrieval.request import SearchFilters, SearchMode
+from vraagbaak.retrieval.retriever import FusionConfig, Retriever, SearchHit, Signal, top_rows
 from vraagbaak.store.builder import build_index
 from vraagbaak.store.chunking import ChunkingConfig, VectorField, chunk_unit
 from vraagbaak.units import Document, DocumentKind, ParsedDocument, Unit
@@ -77,36 +78,36 @@ def test_modes_use_only_their_signals(retriever: Retriever) -> None:
 
 
 def test_party_filter_applies_inside_retrieval(retriever: Retriever) -> None:
-    hits = retriever.search("haven Rotterdam", k=5, filters=Filters(parties=("vvd",)))
+    hits = retriever.search("haven Rotterdam", k=5, filters=SearchFilters(parties=("vvd",)))
     assert _ids(hits) == ["overleg:1"]
 
 
 def test_kind_document_dossier_and_date_filters(retriever: Retriever) -> None:
     question = "exportkredietverzekering"
-    by_kind = retriever.search(question, k=5, filters=Filters(kinds=(DocumentKind.QA_LIST,)))
+    by_kind = retriever.search(question, k=5, filters=SearchFilters(kinds=(DocumentKind.QA_LIST,)))
     assert {hit.unit.doc_id for hit in by_kind} == {"lijst"}
-    by_doc = retriever.search(question, k=5, filters=Filters(doc_ids=("overleg",)))
+    by_doc = retriever.search(question, k=5, filters=SearchFilters(doc_ids=("overleg",)))
     assert set(_ids(by_doc)) == {"overleg:1", "overleg:2"}
-    by_dossier = retriever.search(question, k=5, filters=Filters(dossier="2150102"))
+    by_dossier = retriever.search(question, k=5, filters=SearchFilters(dossier="2150102"))
     assert {hit.unit.doc_id for hit in by_dossier} == {"overleg"}
-    by_date = retriever.search(question, k=5, filters=Filters(date_from=datetime.date(2026, 1, 1)))
+    by_date = retriever.search(question, k=5, filters=SearchFilters(date_from=datetime.date(2026, 1, 1)))
     assert {hit.unit.doc_id for hit in by_date} == {"overleg"}
-    until = retriever.search(question, k=5, filters=Filters(date_to=datetime.date(2025, 12, 31)))
+    until = retriever.search(question, k=5, filters=SearchFilters(date_to=datetime.date(2025, 12, 31)))
     assert {hit.unit.doc_id for hit in until} == {"lijst"}
 
 
 def test_filter_leaving_fewer_than_k_returns_what_there_is(retriever: Retriever) -> None:
-    assert len(retriever.search("haven", k=10, filters=Filters(doc_ids=("overleg",)))) == 2
-    assert retriever.search("haven", k=10, filters=Filters(parties=("PVV",))) == []
+    assert len(retriever.search("haven", k=10, filters=SearchFilters(doc_ids=("overleg",)))) == 2
+    assert retriever.search("haven", k=10, filters=SearchFilters(parties=("PVV",))) == []
 
 
 def test_excluded_units_never_come_back(retriever: Retriever) -> None:
-    hits = retriever.search("Wat is de exportkredietverzekering?", k=5, filters=Filters(exclude_unit_ids=("lijst:2",)))
+    hits = retriever.search("Wat is de exportkredietverzekering?", k=5, exclude=("lijst:2",))
     assert "lijst:2" not in _ids(hits)
 
 
 def test_hits_carry_citation_and_highlights(retriever: Retriever) -> None:
-    hit = retriever.search("haven Antwerpen", k=1, filters=Filters(parties=("VVD",)))[0]
+    hit = retriever.search("haven Antwerpen", k=1, filters=SearchFilters(parties=("VVD",)))[0]
     assert hit.citation is not None and hit.citation.party == "VVD"
     assert hit.highlights == ["De haven van Antwerpen concurreert met Rotterdam."]
 
@@ -151,11 +152,11 @@ def test_unanswered_questions_stay_out_unless_asked_for(tmp_path: Path) -> None:
     retriever = Retriever.load(tmp_path, FakeEncoder())
     question = "Hoeveel kost de haven van Rotterdam?"
     assert "vragen:1" not in _ids(retriever.search(question, k=5))
-    everything = _ids(retriever.search(question, k=5, filters=Filters(include_unanswered=True)))
+    everything = _ids(retriever.search(question, k=5, filters=SearchFilters(include_unanswered=True)))
     assert "vragen:1" in everything
     # a unit asked by two parties matches a filter on either
     for party in ("VVD", "d66"):
-        only = Filters(include_unanswered=True, parties=(party,))
+        only = SearchFilters(include_unanswered=True, parties=(party,))
         assert _ids(retriever.search(question, k=5, filters=only)) == ["vragen:1"]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vraagbaak.retrieval.retriever import Filters, Retriever, SearchMode
+from vraagbaak.retrieval.request import SearchFilters, SearchMode
+from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.units import DocumentKind
 
 pytestmark = pytest.mark.slow
@@ -46,13 +47,15 @@ def test_english_question_finds_the_dutch_answer(retriever: Retriever, question:
 
 
 def test_party_filter_returns_only_that_partys_units(retriever: Retriever) -> None:
-    hits = retriever.search("Hoe staat het met de handelsakkoorden?", k=10, filters=Filters(parties=("VVD",)))
+    hits = retriever.search("Hoe staat het met de handelsakkoorden?", k=10, filters=SearchFilters(parties=("VVD",)))
     assert hits and {hit.unit.party for hit in hits} == {"VVD"}
     assert {hit.unit.doc_id for hit in hits} == {CONSULTATION}
 
 
 def test_kind_filter_reaches_prose_passages(retriever: Retriever) -> None:
-    hits = retriever.search("prioritaire markten handelsbeleid", k=5, filters=Filters(kinds=(DocumentKind.PROSE,)))
+    hits = retriever.search(
+        "prioritaire markten handelsbeleid", k=5, filters=SearchFilters(kinds=(DocumentKind.PROSE,))
+    )
     assert len(hits) == 5 and {hit.document.kind for hit in hits} == {DocumentKind.PROSE}
 
 
@@ -67,5 +70,5 @@ def test_every_mode_lists_each_unit_once(retriever: Retriever, mode: SearchMode)
 def test_hybrid_ranks_the_cross_referenced_answer_high(retriever: Retriever) -> None:
     """Unit 148 answers by pointing to 143; searching 148's question finds 143 too once 148 is hidden."""
     question = retriever.unit(f"{LIST}:148").question  # type: ignore[union-attr]
-    hits = retriever.search(question, k=5, filters=Filters(exclude_unit_ids=(f"{LIST}:148",)))
+    hits = retriever.search(question, k=5, exclude=(f"{LIST}:148",))
     assert f"{LIST}:143" in [hit.unit.unit_id for hit in hits]

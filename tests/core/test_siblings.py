@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeEncoder, qa_document
-from vraagbaak.retrieval.retriever import FusionConfig, Retriever, SearchMode
+from vraagbaak.retrieval.request import SearchMode
+from vraagbaak.retrieval.retriever import FusionConfig, Retriever
 from vraagbaak.retrieval.siblings import SiblingScorer, specifics
 from vraagbaak.store.builder import build_index
 

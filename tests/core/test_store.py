@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 
@@ -77,6 +78,14 @@ def test_missing_metadata_file_is_refused(index_dir: Path) -> None:
 def test_garbled_manifest_is_refused(index_dir: Path) -> None:
     (_generation_dir(index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="not a valid manifest"):
+        load_index(index_dir)
+
+
+def test_an_index_of_format_1_is_refused_by_name_with_a_rebuild_hint(index_dir: Path) -> None:
+    path = _generation_dir(index_dir) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format_version": 1}), encoding="utf-8")
+    with pytest.raises(ManifestMismatchError, match=r"has index format 1, this version reads 2; rebuild the index"):
         load_index(index_dir)
 
 

@@ -18,14 +18,16 @@ import pytest
 
 from tests.fakes import qa_document
 from vraagbaak.errors import IndexCorruptError
-from vraagbaak.retrieval.retriever import Retriever, SearchMode
-from vraagbaak.store import builder
+from vraagbaak.retrieval.request import SearchMode
+from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.store.builder import add_documents, build_index, remove_documents
+from vraagbaak.store.builder import parts as builder_parts
 from vraagbaak.store.generations import current_generation, load_index
-from vraagbaak.store.lexical import LexicalIndex, TermCounts, analyze
+from vraagbaak.store.lexical import LexicalIndex, TermCounts
 from vraagbaak.store.manifest import MANIFEST, file_info
 from vraagbaak.store.vector_index import VectorIndexConfig, index_kind, search_vectors, stored_vectors
-from vraagbaak.units import ParsedDocument, Unit
+from vraagbaak.text.analysis import analyze
+from vraagbaak.units import ParsedDocument
 
 TOPICS = ["haven", "export", "visserij", "douane", "tarief", "missie", "kotter", "akkoord", "subsidie", "windpark"]
 QUESTIONS = [
@@ -120,7 +122,7 @@ def test_an_add_links_the_unchanged_part_and_writes_only_the_new_one(tmp_path: P
 def test_a_removal_rewrites_only_the_part_that_held_the_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(builder, "PART_UNITS", 20)  # two documents of 10 units per part
+    monkeypatch.setattr(builder_parts, "PART_UNITS", 20)  # two documents of 10 units per part
     build_index([_document(n) for n in range(6)], GaussianEncoder(), tmp_path)
     before = _generation(tmp_path)
     parts = load_index(tmp_path).manifest.parts
@@ -336,44 +338,3 @@ def test_an_update_from_the_loaded_generation_returns_the_next_one_in_memory(tmp
     assert removed is not None and [unit.unit_id for unit in removed.units] == [
         unit.unit_id for unit in load_index(tmp_path).units
     ]
-
-
-# ---------------------------------------------------------------- an index written before parts
-
-
-def _as_format_1(index_dir: Path) -> None:
-    """Rewrite a fresh one-part generation as format 1 wrote it: bm25s files, no parts in the manifest."""
-    import bm25s
-
-    folder = _generation(index_dir)
-    manifest = json.loads((folder / MANIFEST).read_text())
-    units = [Unit.model_validate_json(line) for line in (folder / "units.jsonl").read_text().splitlines()]
-    (folder / "bm25" / "terms.npz").unlink()
-    bm25 = bm25s.BM25(k1=1.2, b=0.75)
-    bm25.index([analyze(unit.text) for unit in units], show_progress=False)
-    bm25.save(str(folder / "bm25"), show_progress=False)
-    files = {
-        p.relative_to(folder).as_posix(): file_info(p).model_dump() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-    files.pop(MANIFEST)
-    manifest.update(format_version=1, parts=[], next_part=0, vector_state=None, files=files)
-    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-
-
-def test_an_index_of_format_1_loads_and_its_first_update_writes_it_in_parts(tmp_path: Path) -> None:
-    index_dir = tmp_path / "old"
-    build_index([_document(n) for n in range(4)], GaussianEncoder(), index_dir)
-    expected_before = _ranked(index_dir)
-    _as_format_1(index_dir)
-    assert load_index(index_dir).manifest.format_version == 1
-    assert _ranked(index_dir, SearchMode.DENSE) == _ranked_fresh(tmp_path / "a", 4, SearchMode.DENSE)
-    assert _ranked(index_dir) == expected_before
-    add_documents([_document(4)], GaussianEncoder(), index_dir)
-    content = load_index(index_dir)
-    assert content.manifest.format_version == 2 and [p.units for p in content.manifest.parts] == [40, 10]
-    assert _ranked(index_dir) == _rebuilt_ranked(tmp_path / "rebuilt", [_document(n) for n in range(5)])
-
-
-def _ranked_fresh(folder: Path, documents: int, mode: SearchMode) -> list[list[str]]:
-    build_index([_document(n) for n in range(documents)], GaussianEncoder(), folder)
-    return _ranked(folder, mode)

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from tests.fakes import FakeEncoder, qa_document
-from vraagbaak.retrieval.retriever import Filters, Retriever
+from vraagbaak.retrieval.request import SearchFilters
+from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.store.builder import add_documents, build_index, remove_documents
 from vraagbaak.store.generations import load_index
 from vraagbaak.store.vector_index import VectorIndexConfig, index_kind, stored_vectors
@@ -40,7 +41,7 @@ def test_add_and_remove_keep_an_ivf_index_searchable(tmp_path: Path) -> None:
     assert all(np.array_equal(by_id[i], v) for i, v in zip(old_ids.tolist(), old_vectors, strict=True))
     retriever = Retriever.load(tmp_path, FakeEncoder())
     assert retriever.search("Hoe staat het met visserij in regio 6?", k=1)[0].unit.unit_id == "regio6:3"
-    only = retriever.search("haven", k=5, filters=Filters(doc_ids=("regio6",)))
+    only = retriever.search("haven", k=5, filters=SearchFilters(doc_ids=("regio6",)))
     assert len(only) == 5 and {hit.unit.doc_id for hit in only} == {"regio6"}
 
     remove_documents(["regio0"], tmp_path)

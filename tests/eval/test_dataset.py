@@ -45,7 +45,7 @@ def test_every_bad_line_is_reported_by_number(tmp_path: Path) -> None:
     assert "7 invalid line(s)" in message
     assert "line 2: not valid JSON" in message
     assert "line 3: gold: Field required" in message
-    assert "line 4: gold.0: Value error, a gold with q null needs a non-empty snippet" in message
+    assert "line 4: gold.0: a gold with q null needs a non-empty snippet" in message
     assert "line 5: id 'q1' already used on line 1" in message
     assert "line 7: lang:" in message
     assert "line 8: expected a JSON object, got list" in message

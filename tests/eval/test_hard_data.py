@@ -3,8 +3,8 @@
 Every gold must resolve to exactly one unit of its document as the parser cuts it (a snippet that matched two
 passages would credit either), questions are rewordings (at most three consecutive words shared with the gold
 unit's question, or with the snippet for prose), and the split is stratified per kind by position in the file.
-Golds in the seeds are always checked; golds in ../shared/realdocs/docs where that folder is present, as in
-test_realdocs_data.py.
+Golds in the seeds are checked by every test; the tests that also check golds in ../shared/realdocs/docs fail,
+naming the folder, where it is absent, as in test_realdocs_data.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, needs_realdocs
 from tests.eval.test_realdocs_data import DOCS, QUESTION_ONLY, _file_of, _raw_text
 from tests.eval.test_shipped_data import longest_shared_run
 from vraagbaak.eval.dataset import DEV_SHARE, EvalQuestion, Gold, load_questions
@@ -38,7 +38,7 @@ def questions() -> list[EvalQuestion]:
 def units_by_doc() -> dict[str, list[Unit]]:
     from vraagbaak.parsing import parse_paths
 
-    paths = [REPO / "seeds"] + ([DOCS] if DOCS.is_dir() else [])
+    paths = [REPO / "seeds"] + ([DOCS] if DOCS.is_dir() else [])  # tests of realdocs golds: needs_realdocs
     parsed, failures = parse_paths(paths)
     assert failures == []
     return {item.document.doc_id: list(item.units) for item in parsed}
@@ -100,7 +100,7 @@ def test_every_seed_gold_resolves_to_exactly_one_unit(
     assert wrong == []
 
 
-@pytest.mark.skipif(not DOCS.is_dir(), reason=f"development documents not present at {DOCS}")
+@needs_realdocs
 def test_every_realdocs_gold_resolves_to_exactly_one_answered_unit(
     questions: list[EvalQuestion], units_by_doc: dict[str, list[Unit]]
 ) -> None:
@@ -112,12 +112,13 @@ def test_every_realdocs_gold_resolves_to_exactly_one_answered_unit(
     assert wrong == []
 
 
+@needs_realdocs
 def test_prose_snippets_lie_in_one_passage_as_the_index_cuts_them(
     questions: list[EvalQuestion], model_dir: Path
 ) -> None:
     """The index cuts prose by model tokens, not by the approximate count above: each snippet still in one unit."""
+    from vraagbaak.model.tokens import TokenizerCounter
     from vraagbaak.parsing import parse_paths
-    from vraagbaak.parsing.isolation import TokenizerCounter
 
     prose_docs = sorted({g.doc for q in questions for g in q.gold if g.q is None})
     paths = [path for doc in prose_docs if (path := _path_of(doc)) is not None]
@@ -135,9 +136,10 @@ def test_prose_snippets_lie_in_one_passage_as_the_index_cuts_them(
 
 def _path_of(doc: str) -> Path | None:
     seed = REPO / "seeds" / f"{doc}.txt"
-    return seed if seed.is_file() else (_file_of(doc) if DOCS.is_dir() else None)
+    return seed if seed.is_file() else _file_of(doc)
 
 
+@needs_realdocs
 def test_questions_are_rewordings_of_their_gold(
     questions: list[EvalQuestion], units_by_doc: dict[str, list[Unit]]
 ) -> None:
@@ -154,7 +156,7 @@ def test_questions_are_rewordings_of_their_gold(
     assert copied == []
 
 
-@pytest.mark.skipif(not DOCS.is_dir(), reason=f"development documents not present at {DOCS}")
+@needs_realdocs
 def test_realdocs_questions_share_at_most_three_words_with_the_whole_document(
     questions: list[EvalQuestion],
 ) -> None:

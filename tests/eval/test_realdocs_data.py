@@ -2,7 +2,7 @@
 
 Each gold names a document by its file name without the last suffix and a printed question number. The
 documents live outside the repository (REPO.parent / "shared" / "realdocs" / "docs"); the tests that read
-them skip where that folder is absent. The paraphrase rule of the shipped data (at most three consecutive
+them fail, naming the folder, where it is absent. The paraphrase rule of the shipped data (at most three consecutive
 shared words) is checked here against the raw text of the whole gold document, a stricter test than
 against the gold unit alone, so it does not depend on how the parser cuts these documents into units.
 """
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REALDOCS as DOCS
+from tests.conftest import REPO, needs_realdocs
 from tests.eval.test_shipped_data import longest_shared_run
 from vraagbaak.eval.dataset import EvalQuestion, load_questions, split_of
 
 DATA = REPO / "eval" / "data"
 REALDOCS = DATA / "realdocs.jsonl"
-DOCS = REPO.parent / "shared" / "realdocs" / "docs"
 KINDS = {"paraphrase", "crosslingual", "sibling", "kamervraag", "multi"}
 # Documents that hold questions without answers: never a gold.
 QUESTION_ONLY = ("__kv-tk-", "Uitstel_beantwoording", "De_situatie_van_Oeigoeren", "ah-tk-20232024-1999__")
@@ -52,17 +52,12 @@ def _file_of(doc: str) -> Path | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def _raw_text(path: Path) -> str | None:
+def _raw_text(path: Path) -> str:
     if path.suffix.lower() != ".pdf":
         return path.read_text(encoding="utf-8")
-    try:
-        from pypdf import PdfReader
-    except ImportError:
-        return None
+    from pypdf import PdfReader
+
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-
-
-needs_docs = pytest.mark.skipif(not DOCS.is_dir(), reason=f"development documents not present at {DOCS}")
 
 
 def test_file_loads_with_unique_ids_and_valid_fields(questions: list[EvalQuestion]) -> None:
@@ -106,13 +101,13 @@ def test_counts_languages_kinds_and_spread(questions: list[EvalQuestion]) -> Non
     assert max(per_source.values()) <= 4, per_source.most_common(3)
 
 
-@needs_docs
+@needs_realdocs
 def test_every_gold_doc_is_a_file_of_the_development_set(questions: list[EvalQuestion]) -> None:
     missing = sorted({g.doc for q in questions for g in q.gold if _file_of(g.doc) is None})
     assert missing == []
 
 
-@needs_docs
+@needs_realdocs
 def test_both_extractions_of_a_document_are_gold_together(questions: list[EvalQuestion]) -> None:
     """Where one document exists in two extractions (909: pypdf and chunked), a question lists both."""
     by_source: dict[str, set[str]] = {}
@@ -125,7 +120,7 @@ def test_both_extractions_of_a_document_are_gold_together(questions: list[EvalQu
             assert siblings <= {(g.doc, g.q) for g in q.gold}, f"{q.id} lacks {siblings}"
 
 
-@needs_docs
+@needs_realdocs
 def test_questions_share_at_most_three_consecutive_words_with_their_gold_document(
     questions: list[EvalQuestion],
 ) -> None:

@@ -159,8 +159,7 @@ def test_reports_show_counts_metrics_and_latency(retriever: Retriever, questions
     assert document["variants"]["lexical"]["questions"][0]["ranking"][0] == "e:1"
 
 
-def test_plot_is_written_when_matplotlib_is_installed(retriever: Retriever, questions: list, tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
+def test_plot_is_written_as_a_png(retriever: Retriever, questions: list, tmp_path: Path) -> None:
     from vraagbaak.eval.report import write_plot
 
     results = run_evaluation(questions, InProcessSearcher(retriever), ["hybrid", "lexical"], k=5)

@@ -113,14 +113,16 @@ def test_hostile_unit_ids_are_404_or_422(api: TestClient, unit_id: str) -> None:
 @pytest.mark.parametrize(
     "doc_id", ["../outside", "..", "%2e%2e", "a/b", "x" * 10_000, "nul\x00id", "nul%00id", ".hidden"]
 )
-def test_hostile_document_ids_never_reach_the_file_system(api: TestClient, doc_id: str, tmp_path: Any) -> None:
+def test_hostile_document_ids_never_reach_the_file_system(api: TestClient, doc_id: str) -> None:
+    data_dir = api.app.state.settings.data_dir  # VRAAGBAAK_DATA_DIR: uploads are kept in its documents/
     response = api.post(
         "/v1/documents", json={"doc_id": doc_id, "text": "1 Vraag over handel?\nAntwoord."}, headers=ADMIN
     )
     assert response.status_code == 422 and "doc_id" in response.json()["detail"]
     if "\x00" not in doc_id:  # an HTTP client cannot put a raw NUL in a URL
         assert api.delete(f"/v1/documents/{doc_id}", headers=ADMIN).status_code in (404, 405, 422)
-    assert not (tmp_path / "outside.txt").exists()
+    assert not data_dir.exists()  # nothing written, not even documents/ (tests/service/test_upload_files.py
+    assert list(data_dir.parent.rglob("outside*")) == []  # shows uploads land there), nor where "../" leads
     _still_answers(api)
 
 

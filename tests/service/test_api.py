@@ -208,6 +208,18 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_get_search_takes_the_search_query_models_parameters(client: TestClient) -> None:
+    """The query string is `SearchQuery` (the filters under their query names) plus `format`; nothing else."""
+    from vraagbaak.retrieval.request import SearchQuery
+
+    parameters = client.get("/openapi.json").json()["paths"]["/v1/search"]["get"]["parameters"]
+    names = [parameter["name"] for parameter in parameters]
+    assert names == [info.alias for info in SearchQuery.model_fields.values()] + ["format"]
+    assert names[:3] == ["q", "k", "mode"]
+    party = next(parameter for parameter in parameters if parameter["name"] == "party")
+    assert (party["schema"]["maxItems"], party["schema"]["items"]["maxLength"]) == (50, 200)
+
+
 def test_a_search_without_k_returns_the_configured_top_k(make_client: Callable[..., TestClient]) -> None:
     client = make_client(top_k=3)
     question = "Hoeveel geld gaat naar exportbevordering?"

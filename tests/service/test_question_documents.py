@@ -5,19 +5,16 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import REPO
+from tests.conftest import require_realdocs
 from tests.service.conftest import API_KEY
 
-DOCS = REPO.parent / "shared" / "realdocs" / "docs"
 KEY = {"X-API-Key": API_KEY}
 
 
 @pytest.fixture
 def with_questions(admin: TestClient) -> TestClient:
     """The fake index plus one real question document (kv-tk, eight questions, no answers)."""
-    source = next(DOCS.glob("limburg__06__kv-tk-*"), None)
-    if source is None:
-        pytest.skip("../shared/realdocs is not beside the checkout")
+    source = next(require_realdocs().glob("limburg__06__kv-tk-*"))
     response = admin.post(
         "/v1/documents",
         params={"doc_id": "vragen"},

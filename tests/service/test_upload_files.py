@@ -99,7 +99,8 @@ def test_a_pdf_upload_is_parsed_indexed_and_kept_as_pdf(admin: TestClient, tmp_p
 
 
 def test_a_docx_upload_replaces_the_pdf_of_the_same_id(admin: TestClient, tmp_path: Path) -> None:
-    docx = pytest.importorskip("docx", reason="python-docx is not installed")
+    import docx
+
     document = docx.Document()
     document.add_paragraph("Notitie over windparken")
     document.add_paragraph("Het kabinet bouwt windparken op de Noordzee.")
@@ -241,12 +242,11 @@ def test_searches_and_deletes_go_on_while_an_upload_is_parsed(admin: TestClient)
     thread = threading.Thread(target=upload)
     thread.start()
     time.sleep(1.0)  # the worker has started and is in its 3 s sleep
-    started = time.monotonic()
     _answers(admin)
     removed = admin.delete(f"/v1/documents/{EXPORT}", headers=KEY)
-    took = time.monotonic() - started
-    assert thread.is_alive(), "the upload finished too soon to tell"
-    assert removed.status_code == 200 and took < 1.5
+    # Both came back while the upload still parses: neither waited for it (however long the fsyncs took).
+    assert thread.is_alive(), "the search or the delete waited for the upload's parse"
+    assert removed.status_code == 200
     thread.join(timeout=30)
     assert results["upload"].status_code == 201
     assert _documents(admin) == {ENERGY, "traag"}

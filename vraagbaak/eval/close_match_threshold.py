@@ -36,7 +36,7 @@ from vraagbaak.eval.dataset import EvalQuestion, load_questions
 from vraagbaak.eval.judging import Retrieved, judge, relevant_keys
 from vraagbaak.eval.out_of_corpus import OutOfCorpusQuestion, load_out_of_corpus
 from vraagbaak.retrieval.close_match import CLOSE_MATCH_COSINE, best_cosine
-from vraagbaak.retrieval.retriever import Filters, Retriever
+from vraagbaak.retrieval.retriever import Retriever
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ def first_results(
 ) -> list[FirstResult]:
     results = []
     for question in questions:
-        filters = Filters(exclude_unit_ids=question.exclude) if question.exclude else None
-        hits = retriever.search(question.question, k=1, filters=filters)
+        hits = retriever.search(question.question, k=1, exclude=question.exclude)
         cosine = best_cosine(hits[0]) if hits else None
         unit = hits[0].unit if hits else None
         ranking = [Retrieved(unit.unit_id, unit.doc_id, unit.number, unit.text, unit.question_numbers)] if unit else []

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from vraagbaak.errors import VraagbaakError
+from vraagbaak.errors import VraagbaakError, describe_validation_error
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,7 @@ def parse_questions(lines: Iterable[str], source: str = "<questions>") -> list[E
         try:
             question = EvalQuestion.model_validate(record)
         except ValidationError as error:
-            details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in error.errors())
-            problems.append(f"line {number}: {details}")
+            problems.append(f"line {number}: {describe_validation_error(error, whole='line')}")
             continue
         if question.id in first_line_of:
             problems.append(f"line {number}: id {question.id!r} already used on line {first_line_of[question.id]}")
@@ -146,12 +145,3 @@ def dump_question(question: EvalQuestion) -> str:
     if not record.get("exclude"):
         record.pop("exclude", None)
     return json.dumps(record, ensure_ascii=False)
-
-
-def write_questions(questions: Iterable[EvalQuestion], path: Path) -> int:
-    count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for question in questions:
-            out.write(dump_question(question) + "\n")
-            count += 1
-    return count

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vraagbaak.errors import describe_validation_error
 from vraagbaak.eval.dataset import DatasetError, Split, split_of
 
 
@@ -55,8 +56,7 @@ def load_out_of_corpus(path: Path) -> list[OutOfCorpusQuestion]:
             problems.append(f"line {number}: not valid JSON ({error.msg})")
             continue
         except ValidationError as error:
-            details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in error.errors())
-            problems.append(f"line {number}: {details}")
+            problems.append(f"line {number}: {describe_validation_error(error, whole='line')}")
             continue
         if question.id in seen:
             problems.append(f"line {number}: id {question.id!r} already used")

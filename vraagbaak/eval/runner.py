@@ -6,7 +6,7 @@ in-process only, two single-signal baselines made by zeroing RRF weights
 and hybrid searches under other fusions (`ALTERNATIVES`), so `--mode all`
 shows every fusion tried side by side.
 Leave-one-out: a question's `exclude` ids are hidden inside retrieval
-in-process (`Filters.exclude_unit_ids`); the API has no such filter, so over
+in-process (`Retriever.search_encoded(..., exclude=...)`); the API has no such filter, so over
 HTTP k + len(exclude) results are fetched and the excluded ones dropped
 client-side. Without `exclude` both paths give identical rankings; with it the
 HTTP figures can differ slightly, because an excluded unit still takes a rank
@@ -27,7 +27,8 @@ from vraagbaak.eval.dataset import EvalQuestion
 from vraagbaak.eval.judging import Retrieved, judge, relevant_keys
 from vraagbaak.eval.metrics import compute_metrics, first_hit_rank, percentile
 from vraagbaak.retrieval.query import MAX_K
-from vraagbaak.retrieval.retriever import Filters, FusionConfig, Retriever, SearchMode
+from vraagbaak.retrieval.request import SearchMode
+from vraagbaak.retrieval.retriever import FusionConfig, Retriever
 
 if TYPE_CHECKING:
     import httpx
@@ -114,9 +115,8 @@ class InProcessSearcher:
         vector, encode_seconds = (
             (None, 0.0) if mode is SearchMode.LEXICAL else self._vector(question.question, retriever)
         )
-        filters = Filters(exclude_unit_ids=question.exclude) if question.exclude else None
         started = time.perf_counter()
-        hits = retriever.search_encoded(question.question, vector, k, mode, filters)
+        hits = retriever.search_encoded(question.question, vector, k, mode, exclude=question.exclude)
         seconds = encode_seconds + time.perf_counter() - started
         ranking = [
             Retrieved(hit.unit.unit_id, hit.unit.doc_id, hit.unit.number, hit.unit.text, hit.unit.question_numbers)

@@ -14,11 +14,9 @@ a pickle to execute.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import multiprocessing
-import pickle
 import signal
 import threading
 import time
@@ -28,20 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from vraagbaak.errors import ModelError, ParseError
+from vraagbaak.errors import ParseError
 from vraagbaak.parsing.prose import DEFAULT_PASSAGE_TOKENS
+from vraagbaak.settings import PARSE_MEMORY_MB, PARSE_TIMEOUT_S, Settings
 from vraagbaak.units import ParsedDocument
-
-if TYPE_CHECKING:
-    from vraagbaak.model.encoder import Encoder
-    from vraagbaak.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_S = 60.0
-DEFAULT_MEMORY_MB = 3072
 _START_TIMEOUT_S = 120.0  # a spawn plus the parser's imports; generous for a loaded machine
 _STOP_TIMEOUT_S = 5.0
 
@@ -52,67 +45,12 @@ LengthFunction = Callable[[str], int]
 class ParseLimits:
     """What one file may cost: wall-clock seconds and address space of the worker."""
 
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    memory_mb: int = DEFAULT_MEMORY_MB
+    timeout_s: float = PARSE_TIMEOUT_S
+    memory_mb: int = PARSE_MEMORY_MB
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ParseLimits:
         return cls(timeout_s=settings.parse_timeout_s, memory_mb=settings.parse_memory_mb)
-
-
-# ------------------------------------------------------------------ token counting across the process boundary
-
-
-@dataclass(frozen=True)
-class TokenizerCounter:
-    """Counts tokens as the encoders do (stripped text, no special tokens), from a `tokenizer.json`.
-
-    A bound `encoder.count_tokens` cannot cross into the worker; this carries
-    only the file's path and loads the tokenizer once per process.
-    """
-
-    tokenizer_path: str
-
-    def __call__(self, text: str) -> int:
-        return len(_tokenizer(self.tokenizer_path).encode(text.strip(), add_special_tokens=False).ids)
-
-
-@functools.lru_cache(maxsize=4)
-def _tokenizer(path: str) -> Any:
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(path)
-    tokenizer.no_truncation()  # the file truncates at the model's window; a count must not stop there
-    tokenizer.no_padding()
-    return tokenizer
-
-
-def length_function_for(encoder: Encoder, model_cache: Path | None = None) -> LengthFunction:
-    """A picklable token counter that counts as `encoder.count_tokens` does.
-
-    Models with a local folder count with its `tokenizer.json` (the folder is
-    the encoder's `path`, or where `model_cache` resolves its `model_id`);
-    any other encoder is used as is when it pickles (test doubles).
-    """
-    folder = getattr(encoder, "path", None)
-    if folder is None and model_cache is not None:
-        from vraagbaak.model.sentence_transformers_encoder import resolve_model
-
-        try:
-            folder = resolve_model(encoder.model_id, model_cache).path
-        except (OSError, ModelError) as error:
-            logger.warning("cannot find the folder of model %r: %s", encoder.model_id, error)
-    if folder is not None and (Path(folder) / "tokenizer.json").is_file():
-        return TokenizerCounter(str(Path(folder) / "tokenizer.json"))
-    count = encoder.count_tokens
-    try:
-        pickle.dumps(count)
-    except Exception as error:  # pickling raises whatever the object's parts raise
-        raise ModelError(
-            f"cannot count tokens of model {encoder.model_id!r} in a parse worker: no tokenizer.json found "
-            f"and its encoder cannot be sent to another process ({type(error).__name__})"
-        ) from error
-    return count
 
 
 # ------------------------------------------------------------------ jobs: what the worker runs

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vraagbaak.retrieval.retriever import SearchHit, SearchMode, Signal
+from vraagbaak.retrieval.request import SearchMode
+from vraagbaak.retrieval.retriever import SearchHit, Signal
 
 CLOSE_MATCH_COSINE = 0.875
 """Chosen on the dev split for the bundled multilingual-e5-small; another model needs its own."""

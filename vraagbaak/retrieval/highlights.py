@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from vraagbaak.store.lexical import analyze
+from vraagbaak.text.analysis import analyze
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9ÀÁÂÄÈÉÊËÍÏÓÖÚÜ“‘(])|\n+")
 _MAX_SENTENCE_CHARS = 400

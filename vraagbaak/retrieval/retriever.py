@@ -7,19 +7,18 @@ default a convex combination of normalised scores with one dense score per
 unit and a small bonus for the years, numbers and names a unit's question
 shares with the query (siblings.py); weighted reciprocal rank fusion is the
 alternative. Method and weights were chosen on the evaluation's dev split
-(docs/retrieval.md). Filters become a FAISS id selector and a BM25 mask, so
-they act inside retrieval and a filtered search still returns k units when k
-exist. A unit appears at most once, at its best rank.
+(docs/retrieval.md). Filters (request.py), and the units an evaluation leaves
+out, become a FAISS id selector and a BM25 mask, so they act inside retrieval
+and a filtered search still returns k units when k exist. A unit appears at
+most once, at its best rank.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -34,42 +33,17 @@ from vraagbaak.retrieval.fusion import Normalisation, Ranking, Signal, convex, r
 from vraagbaak.retrieval.highlights import analyse_answer, choose_highlights
 from vraagbaak.retrieval.language import is_dutch
 from vraagbaak.retrieval.query import check_k, clean_question
+from vraagbaak.retrieval.request import SearchFilters, SearchMode
 from vraagbaak.retrieval.siblings import SiblingScorer
 from vraagbaak.settings import QueryEngine
 from vraagbaak.store.chunking import VectorField
 from vraagbaak.store.generations import IndexContent, VectorMap, load_index
-from vraagbaak.store.lexical import analyze
 from vraagbaak.store.manifest import check_model
 from vraagbaak.store.vector_index import search_vectors
-from vraagbaak.units import Document, DocumentKind, Unit
+from vraagbaak.text.analysis import analyze
+from vraagbaak.units import Document, Unit
 
 logger = logging.getLogger(__name__)
-
-
-class SearchMode(StrEnum):
-    HYBRID = "hybrid"
-    DENSE = "dense"
-    LEXICAL = "lexical"
-
-
-class Filters(BaseModel):
-    """Restrictions applied inside retrieval; empty lists and None mean "no restriction"."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    doc_ids: tuple[str, ...] = ()
-    kinds: tuple[DocumentKind, ...] = ()
-    parties: tuple[str, ...] = ()
-    dossier: str | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    exclude_unit_ids: tuple[str, ...] = ()
-    include_unanswered: bool = False  # questions printed without an answer (yet) are left out unless asked
-
-    @property
-    def active(self) -> bool:
-        """Whether any restriction beyond the default (answered units only) is set."""
-        return any(getattr(self, name) for name in type(self).model_fields if name != "include_unanswered")
 
 
 FusionMethod = Literal["convex", "rrf"]
@@ -198,17 +172,29 @@ class Retriever:
         return whole
 
     def search(
-        self, question: str, k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
+        self,
+        question: str,
+        k: int = 5,
+        mode: SearchMode = SearchMode.HYBRID,
+        filters: SearchFilters | None = None,
+        *,
+        exclude: Collection[str] = (),
     ) -> list[SearchHit]:
-        return self.search_many([question], k, mode, filters)[0]
+        return self.search_many([question], k, mode, filters, exclude=exclude)[0]
 
     def search_many(
-        self, questions: Sequence[str], k: int = 5, mode: SearchMode = SearchMode.HYBRID, filters: Filters | None = None
+        self,
+        questions: Sequence[str],
+        k: int = 5,
+        mode: SearchMode = SearchMode.HYBRID,
+        filters: SearchFilters | None = None,
+        *,
+        exclude: Collection[str] = (),
     ) -> list[list[SearchHit]]:
         cleaned = [clean_question(q) for q in questions]
         vectors = self.encode(cleaned) if mode is not SearchMode.LEXICAL else None
         return [
-            self.search_encoded(q, None if vectors is None else vectors[i], k, mode, filters)
+            self.search_encoded(q, None if vectors is None else vectors[i], k, mode, filters, exclude=exclude)
             for i, q in enumerate(cleaned)
         ]
 
@@ -218,14 +204,19 @@ class Retriever:
         vector: np.ndarray | None,
         k: int = 5,
         mode: SearchMode = SearchMode.HYBRID,
-        filters: Filters | None = None,
+        filters: SearchFilters | None = None,
+        *,
+        exclude: Collection[str] = (),
     ) -> list[SearchHit]:
-        """Rank units for a question whose query vector is already computed."""
+        """Rank units for a question whose query vector is already computed.
+
+        `exclude`: unit ids left out as if not in the index (an evaluation's held-out units; no API takes it).
+        """
         check_k(k)
         question = clean_question(question)
-        filters = filters or Filters()
-        restricted = filters.active or (self._has_unanswered and not filters.include_unanswered)
-        mask = self._mask(filters) if restricted else None
+        filters = filters or SearchFilters()
+        restricted = filters.active or bool(exclude) or (self._has_unanswered and not filters.include_unanswered)
+        mask = self._mask(filters, exclude) if restricted else None
         if mask is not None and not mask.any():
             return []
         depth = max(self.fusion.depth, k)
@@ -238,7 +229,7 @@ class Retriever:
             rankings[Signal.LEXICAL] = self._lexical(question, mask, depth)
         return self._fuse(question, rankings, k, mode)
 
-    def _mask(self, filters: Filters) -> np.ndarray:
+    def _mask(self, filters: SearchFilters, exclude: Collection[str] = ()) -> np.ndarray:
         mask = np.ones(len(self.content.units), dtype=bool)
         if filters.doc_ids:
             mask &= np.isin(self._doc_ids, list(filters.doc_ids))
@@ -255,8 +246,8 @@ class Retriever:
             mask &= self._dates >= filters.date_from.toordinal()
         if filters.date_to:
             mask &= (self._dates >= 0) & (self._dates <= filters.date_to.toordinal())
-        if filters.exclude_unit_ids:
-            mask &= ~np.isin(self._unit_ids, list(filters.exclude_unit_ids))
+        if exclude:
+            mask &= ~np.isin(self._unit_ids, list(exclude))
         return mask
 
     def _dense(self, vector: np.ndarray, mask: np.ndarray | None, depth: int) -> dict[Signal, Ranking]:

@@ -1,8 +1,8 @@
-"""A search request, its response, and the one function that answers it, for API and CLI alike.
+"""A search's response, and the one function that answers a request, for API and CLI alike.
 
-The HTTP routes and `vraagbaak search` build the same `SearchRequest`, call
-`answer_search` and show the same `SearchResponse`; only how the question is
-encoded differs (the service goes through its micro-batcher).
+The HTTP routes and `vraagbaak search` build the same `SearchRequest`
+(request.py), call `answer_search` and show the same `SearchResponse`; only how
+the question is encoded differs (the service goes through its micro-batcher).
 """
 
 from __future__ import annotations
@@ -10,97 +10,20 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Callable
-from enum import StrEnum
-from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field
 
-from vraagbaak.errors import QueryError
 from vraagbaak.retrieval.citations import Citation
 from vraagbaak.retrieval.close_match import first_close_match, is_close_match
 from vraagbaak.retrieval.crossrefs import UnitLink, referenced_by, refs_of
-from vraagbaak.retrieval.query import MAX_K, clean_question
-from vraagbaak.retrieval.retriever import Filters, Retriever, SearchHit, SearchMode
+from vraagbaak.retrieval.query import MAX_K
+from vraagbaak.retrieval.request import DATE_SORT_POOL, SearchMode, SearchRequest, SearchSort
+from vraagbaak.retrieval.retriever import Retriever, SearchHit
 from vraagbaak.retrieval.similar import SimilarLink, similar_links
-from vraagbaak.units import DocumentKind
+from vraagbaak.units import unit_as
 
-MAX_QUESTION_CHARS = 2000
-K_HELP = "Results per question; when left out, the server's VRAAGBAAK_TOP_K (default 5)."
-# Sorting by date re-orders the DATE_SORT_POOL most relevant units (or k, when k is larger) and returns the
-# first k: "newest" means the newest of the relevant answers, not the newest document of the whole index.
-DATE_SORT_POOL = 20
-
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 QuestionEncoder = Callable[[str], np.ndarray]
-
-
-def valid_question(value: str) -> str:
-    """The one question rule (`clean_question`), as pydantic wants it: a ValueError names the problem."""
-    try:
-        return clean_question(value)
-    except QueryError as error:
-        raise ValueError(str(error)) from error
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SearchFilters(StrictModel):
-    doc_ids: list[ShortText] = Field(default_factory=list, max_length=100)
-    kinds: list[DocumentKind] = Field(default_factory=list, max_length=len(DocumentKind))
-    parties: list[ShortText] = Field(default_factory=list, max_length=50)
-    dossier: ShortText | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    include_unanswered: bool = Field(
-        default=False, description="Also return questions printed without an answer (question documents, notices)."
-    )
-
-    @field_validator("date_to")
-    @classmethod
-    def _range_in_order(cls, value: datetime.date | None, info: ValidationInfo) -> datetime.date | None:
-        start = info.data.get("date_from")
-        if value is not None and start is not None and start > value:
-            raise ValueError(f"date_from {start.isoformat()} is after date_to {value.isoformat()}; swap them")
-        return value
-
-    def to_filters(self) -> Filters:
-        return Filters(
-            doc_ids=tuple(self.doc_ids),
-            kinds=tuple(self.kinds),
-            parties=tuple(self.parties),
-            dossier=self.dossier,
-            date_from=self.date_from,
-            date_to=self.date_to,
-            include_unanswered=self.include_unanswered,
-        )
-
-
-class SearchSort(StrEnum):
-    RELEVANCE = "relevance"
-    NEWEST = "newest"
-    OLDEST = "oldest"
-
-
-SORT_HELP = (
-    f"relevance (default), newest or oldest: by date, the {DATE_SORT_POOL} most relevant units (k when larger) "
-    "re-ordered by their document's date, undated ones last, ties by relevance; then the first k."
-)
-
-
-class SearchRequest(StrictModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The new parliamentary question.")
-    k: int | None = Field(default=None, ge=1, le=MAX_K, strict=True, description=K_HELP)
-    mode: SearchMode = SearchMode.HYBRID
-    filters: SearchFilters = Field(default_factory=SearchFilters)
-    sort: SearchSort = Field(default=SearchSort.RELEVANCE, description=SORT_HELP)
-    include_similar: bool = Field(
-        default=False, description="Give each result its `similar` list (ook eerder gevraagd)."
-    )
-
-    _clean = field_validator("question")(valid_question)
 
 
 class SearchResult(BaseModel):
@@ -146,12 +69,9 @@ class SearchResponse(BaseModel):
 
 def to_result(hit: SearchHit, retriever: Retriever, rank: int | None = None) -> SearchResult:
     assert hit.citation is not None
-    return SearchResult(
-        unit_id=hit.unit.unit_id,
-        doc_id=hit.unit.doc_id,
-        number=hit.unit.number,
-        question=hit.unit.question,
-        answer=hit.unit.answer,
+    return unit_as(
+        SearchResult,
+        hit.unit,
         score=round(hit.score, 6),
         rank=hit.rank if rank is None else rank,
         relevance_rank=hit.rank,
@@ -195,7 +115,7 @@ def answer_search(
     if request.mode is not SearchMode.LEXICAL and vector is None:
         vector = encode(request.question) if encode else retriever.encode([request.question])[0]
     pool = k if request.sort is SearchSort.RELEVANCE else min(max(k, DATE_SORT_POOL), MAX_K)
-    hits = retriever.search_encoded(request.question, vector, pool, request.mode, request.filters.to_filters())
+    hits = retriever.search_encoded(request.question, vector, pool, request.mode, request.filters)
     close_match = first_close_match(hits, request.mode)  # by relevance, before any date sort
     hits = sort_by_date(hits, request.sort, k)
     results = [to_result(hit, retriever, rank) for rank, hit in enumerate(hits, 1)]

@@ -30,6 +30,8 @@ from vraagbaak.errors import (
     ParseError,
     QueryError,
     VraagbaakError,
+    field_path,
+    problem_text,
 )
 from vraagbaak.service.batching import EngineDownError, EngineTimeoutError
 
@@ -81,10 +83,10 @@ def public_message(error: VraagbaakError) -> str:
 
 
 def _field(loc: Sequence[str | int]) -> str:
-    parts = [str(part) for part in loc]
-    if parts and parts[0] in _LOCATIONS:
-        parts = parts[1:] or parts[:1]
-    return ".".join(parts) or "body"
+    """The field a request error is about, without where in the request it was ("body", "query")."""
+    if loc and loc[0] in _LOCATIONS:
+        return field_path(loc[1:], whole=str(loc[0]))
+    return field_path(loc, whole="body")
 
 
 def describe_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -99,8 +101,7 @@ def describe_errors(errors: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
             message = f"body: not valid JSON ({reason} at character {position})"
             loc = ("body",)
         else:
-            text = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-            message = f"{_field(loc)}: {text}"
+            message = f"{_field(loc)}: {problem_text(error)}"
         messages.append(message)
         cleaned.append({"loc": list(loc), "msg": message.split(": ", 1)[1], "type": error.get("type", "")})
     return "; ".join(messages), cleaned

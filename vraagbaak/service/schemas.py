@@ -15,17 +15,16 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 from vraagbaak.retrieval.citations import Citation
 from vraagbaak.retrieval.crossrefs import UnitLink
 from vraagbaak.retrieval.query import MAX_K
-from vraagbaak.retrieval.retriever import SearchMode
-from vraagbaak.retrieval.search import (
+from vraagbaak.retrieval.request import (
     K_HELP,
     MAX_QUESTION_CHARS,
     SearchFilters,
+    SearchMode,
     SearchRequest,
-    SearchResponse,
-    SearchResult,
     StrictModel,
     valid_question,
 )
+from vraagbaak.retrieval.search import SearchResponse, SearchResult
 from vraagbaak.retrieval.similar import SimilarLink
 from vraagbaak.units import DocumentKind, RelatedDocument, SourceRecord
 

@@ -29,8 +29,9 @@ from fastapi import FastAPI, HTTPException
 
 from vraagbaak.errors import ParseError
 from vraagbaak.model.encoder import Encoder
+from vraagbaak.model.tokens import length_function_for
 from vraagbaak.parsing import DOCUMENT_SUFFIXES
-from vraagbaak.parsing.isolation import LengthFunction, ParseLimits, ParseWorker, length_function_for
+from vraagbaak.parsing.isolation import ParseLimits, ParseWorker
 from vraagbaak.parsing.readers import Format, sniff_format
 from vraagbaak.retrieval.retriever import Retriever, open_retriever
 from vraagbaak.service.metrics import Metrics
@@ -38,6 +39,7 @@ from vraagbaak.service.schemas import ReloadResponse, UpdateResponse
 from vraagbaak.service.settings import ServiceSettings
 from vraagbaak.store.builder import BuildReport, add_documents, remove_documents
 from vraagbaak.store.generations import read_index_manifest
+from vraagbaak.text.windows import LengthFunction
 from vraagbaak.units import ParsedDocument
 
 logger = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vraagbaak.text.windows import split_by_tokens
 from vraagbaak.units import Unit
 
 
@@ -81,25 +82,6 @@ def chunk_unit(unit: Unit, config: ChunkingConfig, count_tokens: Callable[[str],
         pieces += split_by_tokens(unit.answer, window, window // 4, count_tokens)
     for part, piece in enumerate(pieces):
         yield Chunk(unit.unit_id, VectorField.ANSWER, part, f"{carried}\n{piece}" if carried else piece)
-
-
-def split_by_tokens(text: str, budget: int, overlap: int, count_tokens: Callable[[str], int]) -> list[str]:
-    """`text` whole when it fits `budget` tokens, else parts of at most `budget` tokens."""
-    text = text.strip()
-    if not text:
-        return []
-    if count_tokens(text) <= budget:
-        return [text]
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=budget,
-        chunk_overlap=min(overlap, budget // 4),
-        length_function=count_tokens,
-        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
-        keep_separator="end",
-    )
-    return [piece.strip() for piece in splitter.split_text(text) if piece.strip()]
 
 
 def _head(text: str, budget: int, count_tokens: Callable[[str], int]) -> str:

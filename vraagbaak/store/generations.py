@@ -58,7 +58,6 @@ LOCK = ".lock"
 VECTORS = "vectors.faiss"
 VECTOR_MAP = "vector_map.npz"
 DOCUMENTS = "documents.jsonl"
-UNITS = "units.jsonl"
 BM25 = "bm25"
 _FIELDS = (VectorField.QUESTION, VectorField.ANSWER)
 _KEEP_GENERATIONS = 2
@@ -347,8 +346,7 @@ def _load_generation(folder: Path, name: str) -> IndexContent:
         raise IndexCorruptError(f"{folder} is missing although CURRENT names it; rebuild the index")
     manifest = read_manifest(folder)
     verify_files(folder, manifest)
-    parted = manifest.format_version >= 2  # format 1: one units.jsonl and bm25s files
-    parts_files = [file for part in manifest.parts for file in part.files] if parted else [UNITS]
+    parts_files = [file for part in manifest.parts for file in part.files]
     required = (VECTORS, VECTOR_MAP, DOCUMENTS, *parts_files)
     if missing := [name for name in required if name not in manifest.files]:
         raise IndexCorruptError(f"{folder} lacks {', '.join(missing)}; rebuild the index")
@@ -356,19 +354,15 @@ def _load_generation(folder: Path, name: str) -> IndexContent:
     try:
         documents = _read_documents(folder)
         vector_map = _read_vector_map(folder)
-        if parted:
-            every: list[Unit] = []
-            terms = []
-            for part in manifest.parts:
-                part_units = list(map(Unit.model_validate_json, _read_lines(folder / part.units_file)))
-                _check_part(folder, part, part_units)
-                every.extend(part_units)
-                terms.append(TermCounts.load(folder / part.terms_file))
-            units = tuple(every)
-            lexical = _lexical_from_parts(folder, manifest.parts, terms)
-        else:  # format 1
-            units = tuple(map(Unit.model_validate_json, _read_lines(folder / UNITS)))
-            lexical = LexicalIndex.load(folder / BM25, len(units))
+        every: list[Unit] = []
+        terms = []
+        for part in manifest.parts:
+            part_units = list(map(Unit.model_validate_json, _read_lines(folder / part.units_file)))
+            _check_part(folder, part, part_units)
+            every.extend(part_units)
+            terms.append(TermCounts.load(folder / part.terms_file))
+        units = tuple(every)
+        lexical = _lexical_from_parts(folder, manifest.parts, terms)
     except (ValueError, KeyError, OSError, json.JSONDecodeError) as error:
         raise IndexCorruptError(f"{folder} holds unreadable metadata ({error}); rebuild the index") from error
     _check_consistency(folder, manifest, documents, units, vector_map, vectors)

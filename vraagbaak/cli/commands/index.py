@@ -61,8 +61,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _parse(paths: list[Path], encoder: Encoder, settings: Settings) -> list[ParsedDocument]:
     """Every file in the parse worker, passages measured by the encoder's tokenizer; bad files are skipped."""
     from vraagbaak.errors import VraagbaakError
+    from vraagbaak.model.tokens import length_function_for
     from vraagbaak.parsing import parse_paths
-    from vraagbaak.parsing.isolation import ParseLimits, length_function_for
+    from vraagbaak.parsing.isolation import ParseLimits
 
     limits = ParseLimits.from_settings(settings)
     parsed, failures = parse_paths(paths, length_function=length_function_for(encoder), limits=limits)

@@ -1,4 +1,9 @@
-"""`vraagbaak search "vraag"`: ranked earlier answers with their citations."""
+"""`vraagbaak search "vraag"`: ranked earlier answers with their citations.
+
+The flags fill `SearchQuery`, the model of `GET /v1/search`'s query string: each
+flag's destination is its query-string name, and its choices and limits are the
+model's (tests/core/test_query.py checks that every field but `API_ONLY` has its flag).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,25 @@ import datetime
 import textwrap
 from pathlib import Path
 
+from vraagbaak.retrieval.request import DATE_SORT_POOL, SearchMode, SearchQuery, SearchSort
 from vraagbaak.settings import Settings
 from vraagbaak.units import DocumentKind
+
+CLI_ONLY = frozenset({"index", "json"})
+"""Destinations of flags that are not search parameters."""
+API_ONLY = frozenset({"include_similar"})
+"""Search parameters the command leaves at their default (its text output has no place for them)."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     search = commands.add_parser("search", help="find earlier answers to a question")
     search.add_argument("question")
-    search.add_argument("-k", "--top-k", type=int, default=None, help="number of results (default: VRAAGBAAK_TOP_K)")
-    search.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    search.add_argument(
+        "-k", "--top-k", dest="k", type=int, default=None, help="number of results (default: VRAAGBAAK_TOP_K)"
+    )
+    search.add_argument("--mode", choices=[mode.value for mode in SearchMode], default=SearchMode.HYBRID.value)
     search.add_argument("--party", action="append", default=[], help="only units asked by this party (repeatable)")
-    search.add_argument("--doc", action="append", default=[], dest="doc_ids", help="only this document (repeatable)")
+    search.add_argument("--doc", action="append", default=[], dest="doc_id", help="only this document (repeatable)")
     search.add_argument("--kind", action="append", default=[], choices=[kind.value for kind in DocumentKind])
     search.add_argument(
         "--include-unanswered", action="store_true", help="also questions printed without an answer (yet)"
@@ -27,42 +40,32 @@ def register(commands: argparse._SubParsersAction) -> None:
     search.add_argument("--date-to", type=datetime.date.fromisoformat, default=None)
     search.add_argument(
         "--sort",
-        choices=("relevance", "newest", "oldest"),
-        default="relevance",
-        help="by date: the 20 most relevant (or k, when larger) re-ordered by date",
+        choices=[sort.value for sort in SearchSort],
+        default=SearchSort.RELEVANCE.value,
+        help=f"by date: the {DATE_SORT_POOL} most relevant (or k, when larger) re-ordered by date",
     )
     search.add_argument("--index", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
     search.add_argument("--json", action="store_true", help="print the API's response object")
     search.set_defaults(handler=run_search)
 
 
+def search_query(args: argparse.Namespace) -> SearchQuery:
+    """The search the flags ask for; a pydantic ValidationError names the bad one."""
+    values = {name: value for name, value in vars(args).items() if name not in CLI_ONLY}
+    return SearchQuery.model_validate({**values, "q": values.pop("question")})
+
+
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
+    from vraagbaak.errors import describe_validation_error
     from vraagbaak.retrieval.retriever import open_retriever
-    from vraagbaak.retrieval.search import SearchFilters, SearchRequest, answer_search
+    from vraagbaak.retrieval.search import answer_search
 
     try:
-        request = SearchRequest(
-            question=args.question,
-            k=args.top_k or settings.top_k,
-            mode=args.mode,
-            sort=args.sort,
-            filters=SearchFilters(
-                doc_ids=args.doc_ids,
-                kinds=args.kind,
-                parties=args.party,
-                dossier=args.dossier,
-                date_from=args.date_from,
-                date_to=args.date_to,
-                include_unanswered=args.include_unanswered,
-            ),
-        )
+        request = search_query(args).to_request()
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
-        )
-        print(f"vraagbaak search: {problems}")
+        print(f"vraagbaak search: {describe_validation_error(error)}")
         return 2
     retriever = open_retriever(args.index or settings.index_dir, settings.model_cache, engine=settings.query_engine)
     response = answer_search(request, retriever, settings.top_k)

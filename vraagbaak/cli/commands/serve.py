@@ -21,6 +21,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
     from pydantic import ValidationError
 
+    from vraagbaak.errors import describe_validation_error
     from vraagbaak.service.app import create_app
     from vraagbaak.service.memory import limit_malloc_arenas
     from vraagbaak.service.settings import ServiceSettings
@@ -29,8 +30,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         service_settings = ServiceSettings(**{name: value for name, value in overrides.items() if value is not None})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"vraagbaak serve: {problems}", file=sys.stderr)
+        print(f"vraagbaak serve: {describe_validation_error(error)}", file=sys.stderr)
         return 2
     limit_malloc_arenas(service_settings.malloc_arenas)  # before uvicorn and the model start threads
     print(

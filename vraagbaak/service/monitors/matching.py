@@ -15,8 +15,8 @@ import numpy as np
 
 from vraagbaak.retrieval.close_match import is_close_match
 from vraagbaak.retrieval.query import MAX_K
-from vraagbaak.retrieval.retriever import Retriever, SearchHit, SearchMode
-from vraagbaak.retrieval.search import SearchFilters
+from vraagbaak.retrieval.request import SearchFilters, SearchMode
+from vraagbaak.retrieval.retriever import Retriever, SearchHit
 from vraagbaak.service.monitors.store import Monitor, SeenDocument
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def close_matches(
     wanted = [doc_id for doc_id in seen if not saved.doc_ids or doc_id in saved.doc_ids]
     if not wanted:
         return []
-    filters = saved.to_filters().model_copy(update={"doc_ids": tuple(wanted)})
+    filters = saved.model_copy(update={"doc_ids": wanted})
     hits = retriever.search_encoded(monitor.question, vector, MAX_ENTRIES, SearchMode.HYBRID, filters)
     matches = [Match(hit, seen[hit.unit.doc_id]) for hit in hits if is_close_match(hit)]
     matches.sort(key=lambda match: (-match.seen.first_seen.timestamp(), match.hit.rank))

@@ -11,8 +11,8 @@ from fastapi import APIRouter, HTTPException, Query
 from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.retrieval.zaken import related_documents
 from vraagbaak.service.deps import RetrieverDep
-from vraagbaak.service.schemas import DocumentDetail, DocumentList, UnitBrief, UnitWindow
-from vraagbaak.service.shapes import summarise, unit_text
+from vraagbaak.service.schemas import DocumentDetail, DocumentList, UnitWindow
+from vraagbaak.service.shapes import summarise, unit_brief, unit_text
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +67,7 @@ def document_detail(retriever: Retriever, doc_id: str, window: UnitWindow | None
         url=document.url,
         related=related_documents(retriever, doc_id),
         questioners=list(document.questioners),
-        unit_list=[
-            UnitBrief(
-                unit_id=u.unit_id,
-                number=u.number,
-                question_numbers=list(u.question_numbers),
-                answered=u.answered,
-                question=u.question,
-                party=u.party,
-                page=u.page,
-                section=u.section,
-            )
-            for u in units
-        ],
+        unit_list=[unit_brief(unit) for unit in units],
         window=window,
     )
 

@@ -17,8 +17,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from vraagbaak.retrieval.request import SearchFilters
 from vraagbaak.retrieval.retriever import Retriever
-from vraagbaak.retrieval.search import SearchFilters
 from vraagbaak.service.batching import QueryBatcher
 from vraagbaak.service.deps import BatcherDep, RetrieverDep, require_admin
 from vraagbaak.service.errors import new_error_id
@@ -27,6 +27,7 @@ from vraagbaak.service.monitors.matching import close_matches
 from vraagbaak.service.monitors.store import Monitor, MonitorDatabaseError, MonitorStore, check_monitor_id
 from vraagbaak.service.schemas import MonitorRequest, MonitorResponse
 from vraagbaak.service.settings import ServiceSettings
+from vraagbaak.service.shapes import unit_url
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ def monitor_feed(
             FeedEntry(
                 entry_id=f"urn:vraagbaak:unit:{quote(unit.unit_id, safe=':')}",
                 title=f"{document.title} — {label}",
-                link=f"{base}/v1/units/{quote(unit.unit_id, safe=':')}",
+                link=f"{base}{unit_url(unit.unit_id)}",
                 updated=match.seen.first_seen,
                 summary=_shorten(unit.question or unit.answer),
                 content=f"{unit.question}\n\n{unit.answer}".strip(),

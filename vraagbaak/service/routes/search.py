@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 import time
 from enum import StrEnum
@@ -10,26 +9,16 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import Field
 
-from vraagbaak.retrieval.query import MAX_K
-from vraagbaak.retrieval.retriever import Retriever, SearchMode
-from vraagbaak.retrieval.search import (
-    MAX_QUESTION_CHARS,
-    SORT_HELP,
-    SearchFilters,
-    SearchRequest,
-    SearchResponse,
-    SearchSort,
-    answer_search,
-)
+from vraagbaak.retrieval.request import SearchMode, SearchQuery, SearchRequest
+from vraagbaak.retrieval.retriever import Retriever
+from vraagbaak.retrieval.search import SearchResponse, answer_search
 from vraagbaak.service.batching import QueryBatcher
 from vraagbaak.service.deps import BatcherDep, RetrieverDep, SettingsDep, weigh_batch
 from vraagbaak.service.export import CSV_TYPE, MARKDOWN_TYPE, to_csv, to_markdown
 from vraagbaak.service.schemas import BatchRequest, BatchResponse
-from vraagbaak.units import DocumentKind
 
 logger = logging.getLogger(__name__)
 
@@ -38,14 +27,19 @@ router = APIRouter(prefix="/v1", tags=["search"])
 # Questions of a batch per trip through the engine queue: single searches asked meanwhile go between trips.
 BATCH_CHUNK = 8
 
-# Query-string names of the GET form, by the field of SearchRequest they fill.
-_QUERY_NAMES = {"question": "q", "parties": "party", "doc_ids": "doc_id", "kinds": "kind"}
-
 
 class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     MD = "md"
+
+
+class SearchGetQuery(SearchQuery):
+    """The query string of `GET /v1/search`: the search, and how to return it."""
+
+    format_: ExportFormat = Field(
+        default=ExportFormat.JSON, alias="format", description="json (default), or csv / md: the results as a file."
+    )
 
 
 def run_search(request: SearchRequest, retriever: Retriever, batcher: QueryBatcher, default_k: int) -> SearchResponse:
@@ -58,17 +52,6 @@ def search(
     request: SearchRequest, retriever: RetrieverDep, batcher: BatcherDep, settings: SettingsDep
 ) -> SearchResponse:
     return run_search(request, retriever, batcher, settings.top_k)
-
-
-def _query_errors(error: ValidationError) -> list[dict[str, Any]]:
-    """Errors located at the query-string parameter the user typed, not the model field."""
-    errors = []
-    for item in error.errors(include_url=False, include_input=False):
-        loc = [part for part in item["loc"] if part != "filters"]
-        if loc and isinstance(loc[0], str):
-            loc[0] = _QUERY_NAMES.get(loc[0], loc[0])
-        errors.append({**item, "loc": ("query", *loc)})
-    return errors
 
 
 def export(response: SearchResponse, format_: ExportFormat, base_url: str) -> Response:
@@ -92,43 +75,10 @@ def search_get(
     retriever: RetrieverDep,
     batcher: BatcherDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question.")],
-    k: Annotated[int | None, Query(ge=1, le=MAX_K, description="Default: VRAAGBAAK_TOP_K.")] = None,
-    mode: SearchMode = SearchMode.HYBRID,
-    party: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 - FastAPI copies query defaults
-    doc_id: Annotated[list[str], Query(max_length=100)] = [],  # noqa: B006
-    kind: Annotated[list[DocumentKind], Query(max_length=len(DocumentKind))] = [],  # noqa: B006
-    dossier: Annotated[str | None, Query(max_length=200)] = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    include_unanswered: bool = False,
-    include_similar: Annotated[bool, Query(description="Give each result its `similar` list.")] = False,
-    sort: Annotated[SearchSort, Query(description=SORT_HELP)] = SearchSort.RELEVANCE,
-    format_: Annotated[
-        ExportFormat, Query(alias="format", description="json (default), or csv / md: the results as a file.")
-    ] = ExportFormat.JSON,
+    query: Annotated[SearchGetQuery, Query()],
 ) -> Any:
-    try:
-        request = SearchRequest(
-            question=q,
-            k=k,
-            mode=mode,
-            sort=sort,
-            include_similar=include_similar,
-            filters=SearchFilters(
-                parties=party,
-                doc_ids=doc_id,
-                kinds=kind,
-                dossier=dossier,
-                date_from=date_from,
-                date_to=date_to,
-                include_unanswered=include_unanswered,
-            ),
-        )
-    except ValidationError as error:
-        raise RequestValidationError(_query_errors(error)) from error
-    response = run_search(request, retriever, batcher, settings.top_k)
-    return response if format_ is ExportFormat.JSON else export(response, format_, str(http.base_url))
+    response = run_search(query.to_request(), retriever, batcher, settings.top_k)
+    return response if query.format_ is ExportFormat.JSON else export(response, query.format_, str(http.base_url))
 
 
 @router.post("/search/batch", summary="Up to 100 questions in one call")

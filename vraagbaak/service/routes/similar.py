@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from vraagbaak.retrieval.query import MAX_K
 from vraagbaak.service.deps import RetrieverDep
 from vraagbaak.service.schemas import SimilarRef
-from vraagbaak.service.similar import similar_refs
+from vraagbaak.service.shapes import similar_refs
 
 router = APIRouter(prefix="/v1", tags=["units"])
 

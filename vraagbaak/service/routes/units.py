@@ -8,8 +8,7 @@ from fastapi import APIRouter, HTTPException
 
 from vraagbaak.service.deps import RetrieverDep
 from vraagbaak.service.schemas import UnitDetail
-from vraagbaak.service.shapes import summarise, unit_text
-from vraagbaak.service.similar import similar_refs
+from vraagbaak.service.shapes import unit_detail
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +20,4 @@ def get_unit(unit_id: str, retriever: RetrieverDep) -> UnitDetail:
     unit = retriever.unit(unit_id)
     if unit is None:
         raise HTTPException(status_code=404, detail=f"no unit {unit_id!r} in the index")
-    document = retriever.content.documents[unit.doc_id]
-    return UnitDetail(
-        **unit_text(retriever, unit).model_dump(),
-        doc_id=unit.doc_id,
-        document=summarise(document, retriever.units_of(unit.doc_id)),
-        similar=similar_refs(retriever, [unit.unit_id])[unit.unit_id],
-    )
+    return unit_detail(retriever, unit)

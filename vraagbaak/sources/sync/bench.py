@@ -225,7 +225,8 @@ def _child(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from vraagbaak.model.encoder import Encoder
-    from vraagbaak.parsing.isolation import ParseLimits, ParseWorker, length_function_for
+    from vraagbaak.model.tokens import length_function_for
+    from vraagbaak.parsing.isolation import ParseLimits, ParseWorker
     from vraagbaak.settings import BUNDLED_MODEL, Settings
     from vraagbaak.sources.sync.index_writer import IndexWriter
     from vraagbaak.sources.sync.run import Syncer, SyncOptions

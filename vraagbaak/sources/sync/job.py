@@ -105,7 +105,8 @@ def run_sync(
     show_progress: bool = False,
 ) -> SyncReport:
     """One run into `index_dir`; SourceError when the source stays unavailable (checkpoints stay where they were)."""
-    from vraagbaak.parsing.isolation import ParseLimits, ParseWorker, length_function_for
+    from vraagbaak.model.tokens import length_function_for
+    from vraagbaak.parsing.isolation import ParseLimits, ParseWorker
 
     with sync_lock(index_dir), _encoder(settings, index_dir, ray) as (encoder, local), client_for(settings) as client:
         length_function = length_function_for(local, settings.model_cache)
