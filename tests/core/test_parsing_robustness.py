@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SEEDS
 from vraagbaak.errors import ParseError
-from vraagbaak.parsing import detect_kind, parse_document, parse_paths, parse_text
+from vraagbaak.parsing import detect_kind, layout_not_recognised, parse_document, parse_paths, parse_text
 from vraagbaak.units import DocumentKind
 
 QA_TEXT = (SEEDS / "002_e3bd35554880f1b2.txt").read_text(encoding="utf-8")
@@ -30,6 +30,7 @@ def test_unknown_layout_is_prose_with_a_warning() -> None:
     parsed = parse_text("12345 67890\n---- ++++\n", "raar")
     assert parsed.document.kind is DocumentKind.PROSE
     assert parsed.document.warnings == ("document kind could not be told from its content; indexed as prose",)
+    assert not layout_not_recognised(parsed)  # noise, not a Q&A document
     assert detect_kind("12345 67890") is DocumentKind.PROSE
 
 
@@ -37,6 +38,7 @@ def test_list_title_without_questions_falls_back_to_prose() -> None:
     parsed = parse_text("Lijst van vragen en antwoorden\n\nDe antwoorden volgen later. Dat is zo.\n", "leeg")
     assert parsed.document.kind is DocumentKind.PROSE
     assert any("no numbered questions" in w for w in parsed.document.warnings)
+    assert layout_not_recognised(parsed)  # counted with the other documents whose Q&A layout was not recognised
 
 
 def test_truncated_list_keeps_what_is_there() -> None:

@@ -3,7 +3,10 @@
 `parse_document` reads one file, `parse_text` parses an upload that has no
 file, `parse_paths` takes files and folders and keeps going past bad files.
 Malformed content becomes warnings on `Document.warnings`; only input that
-cannot be read as text at all raises `ParseError`.
+cannot be read as text at all raises `ParseError`. A document that reads as
+questions and answers in a layout the parser does not know is indexed as
+prose with a warning: `layout_not_recognised` tells such documents apart,
+so callers can count them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from vraagbaak.errors import ParseError
 from vraagbaak.parsing.detection import detect_kind
 from vraagbaak.parsing.pipeline import parse_source
 from vraagbaak.parsing.prose import DEFAULT_PASSAGE_TOKENS, approximate_tokens
+from vraagbaak.parsing.recognition import LAYOUT_NOT_RECOGNISED, count_layout_not_recognised, layout_not_recognised
 from vraagbaak.parsing.source import read_source, source_from_text
 from vraagbaak.units import ParsedDocument
 
@@ -29,8 +33,11 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "DEFAULT_PASSAGE_TOKENS",
     "DOCUMENT_SUFFIXES",
+    "LAYOUT_NOT_RECOGNISED",
     "approximate_tokens",
+    "count_layout_not_recognised",
     "detect_kind",
+    "layout_not_recognised",
     "parse_document",
     "parse_paths",
     "parse_text",
@@ -93,7 +100,7 @@ def parse_paths(
     With `limits`, every file is parsed in one worker process under them
     (`vraagbaak.parsing.isolation`): a file that runs out of time or memory, or
     crashes the parser, is a failure like any other and the run goes on;
-    `length_function` must then pickle (`isolation.length_function_for`).
+    `length_function` must then pickle (`vraagbaak.model.tokens.length_function_for`).
     Without, files are parsed in this process: for trusted files only.
     """
     files = _expand(paths)

@@ -200,10 +200,30 @@ def pair_blocks(segments: list[Segment], *, answers_expected: bool) -> tuple[lis
     return pairing.blocks, pairing.warnings
 
 
+_SUBSTRING_SCAN = 16
+"""Parts of one number searched for a repeat by substring; past that (a hostile text repeating one
+label thousands of times) only exact repeats are found, which keeps the merge linear."""
+
+
+class _Parts:
+    """The texts merged into one block so far, to tell a repeat from a new part."""
+
+    def __init__(self, text: str) -> None:
+        self.texts = [text]
+        self.exact = {text}
+
+    def has(self, text: str) -> bool:
+        return text in self.exact or any(text in earlier for earlier in self.texts[:_SUBSTRING_SCAN])
+
+    def add(self, text: str) -> None:
+        self.texts.append(text)
+        self.exact.add(text)
+
+
 def _merge_repeats(blocks: list[_Block]) -> tuple[list[_Block], list[str]]:
     """One block per first number: a repeat with the same text (chunk overlap, a number printed
     twice) is dropped; sub-parts ("2a", "2b") and other repeats are merged into the first."""
-    kept: dict[int, tuple[_Block, list[str], list[str]]] = {}  # block, its question and answer texts so far
+    kept: dict[int, tuple[_Block, _Parts, _Parts]] = {}  # block, its question and answer texts so far
     order: list[_Block] = []
     warnings: list[str] = []
     for block in blocks:
@@ -214,23 +234,22 @@ def _merge_repeats(blocks: list[_Block]) -> tuple[list[_Block], list[str]]:
             continue
         first = block.numbers[0]
         if first not in kept:
-            kept[first] = (block, [_text_of(block.question)], [_text_of(block.answer)])
+            kept[first] = (block, _Parts(_text_of(block.question)), _Parts(_text_of(block.answer)))
             order.append(block)
             continue
         earlier, questions, answers = kept[first]
         question, answer = _text_of(block.question), _text_of(block.answer)
-        same_question = any(question in text for text in questions)
-        same_answer = any(answer in text for text in answers)
+        same_question, same_answer = questions.has(question), answers.has(answer)
         if same_question and same_answer:
             warnings.append(f"question {first} appears twice with the same text; kept once")
             continue
         warnings.append(f"question {first} appears more than once; its parts were joined")
         if not same_question:
             earlier.question.extend(block.question)
-            questions.append(question)
+            questions.add(question)
         if not same_answer:
             earlier.answer.extend(block.answer)
-            answers.append(answer)
+            answers.add(answer)
             earlier.answered = earlier.answered or block.answered
     return order, warnings
 

@@ -4,10 +4,12 @@ Extractions differ in ways that have nothing to do with the document: pypdf
 glues a label to the page footer ("…, Aanhangsel 1Antwoord 3"), a flattened
 text keeps paragraphs apart only by runs of spaces, a ministry .docx prints
 the question number alone on a line ("1" or "1.") and a bare "Antwoord".
-After this step every question starts on a line "Vraag N…", every answer on
-a line "Antwoord…", and the publication's page furniture (id line, ISSN,
-"'s-Gravenhage 2024", "Tweede Kamer, vergaderjaar …, Aanhangsel 3") is a
-form feed, which the pipeline reads as a page break.
+A scanned letter flattened with single spaces only has no gaps at all: its
+lines come back from its own structure (`flattened`). After this step every
+question starts on a line "Vraag N…", every answer on a line "Antwoord…",
+and the publication's page furniture (id line, ISSN, "'s-Gravenhage 2024",
+"Tweede Kamer, vergaderjaar …, Aanhangsel 3", a running header) is a form
+feed, which the pipeline reads as a page break.
 
 Each rule looks at one line at a time (or one pass over the lines), so the
 cost is linear in the text.
@@ -16,7 +18,9 @@ cost is linear in the text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
+from vraagbaak.parsing.flattened import unflatten_letter
 from vraagbaak.parsing.labels import BARE_NUMBER, DOTTED_QUESTION, LabelKind, match_label
 
 PAGE_BREAK = "\f"
@@ -39,17 +43,41 @@ _INLINE_FURNITURE = re.compile(
 )
 # Inside a dotted sequence, one whose dot was lost in extraction ("4 Welke kosten …").
 _UNDOTTED_QUESTION = re.compile(r"^\s*(\d{1,3})\s+([A-ZÀ-Ý‘'\"“(].*)$")
+_LABEL_HINT = re.compile(r"\bVra(?:ag|gen) {1,3}\d")
 _MIN_SEQUENCE = 2
 _QUESTION_REACH = 4  # lines within which a numbered question reaches its question mark
 _MAX_GAP = 3  # numbers a sequence may skip (a label lost in extraction) and still be one sequence
 
 
-def _unflatten(lines: list[str]) -> list[str]:
-    """Cut very long lines at their paragraph gaps; ordinary lines are left alone."""
+@dataclass
+class Canonical:
+    """Canonical text, and the numbering repairs that rebuilding a flattened letter took."""
+
+    text: str
+    repairs: list[str] = field(default_factory=list)
+
+
+def _unflatten(lines: list[str], repairs: list[str]) -> list[str]:
+    """Cut very long lines (or a text's only line) at their paragraph gaps, or, with none, at the
+    structure of a flattened letter; ordinary lines are left alone."""
     out: list[str] = []
+    only = len(lines) == 1  # a whole document on one line, however short
     for line in lines:
-        out.extend(_PARAGRAPH_GAP.split(line) if len(line) > _FLATTENED_LINE else [line])
+        if len(line) <= _FLATTENED_LINE and not only:
+            out.append(line)
+            continue
+        pieces = _PARAGRAPH_GAP.split(line)
+        letter = unflatten_letter(line) if _gaps_too_few(line, len(pieces)) else None
+        if letter is not None:
+            repairs.extend(letter.repairs)
+        out.extend(letter.lines if letter is not None else pieces)
     return out
+
+
+def _gaps_too_few(line: str, pieces: int) -> bool:
+    """Fewer paragraph gaps than question labels: the gaps are stray spaces, not what parts the questions."""
+    hints = _LABEL_HINT.finditer(line)
+    return sum(1 for _ in zip(hints, range(pieces), strict=False)) >= pieces
 
 
 def _split_glued(lines: list[str]) -> list[str]:
@@ -131,9 +159,15 @@ def _label_numbered_lines(lines: list[str]) -> list[str]:
     return out
 
 
-def canonical_text(text: str) -> str:
+def canonical_form(text: str) -> Canonical:
     """The text of an answer (or question) document with labels on lines of their own."""
+    repairs: list[str] = []
     lines = text.replace("\r\n", "\n").split("\n")
-    lines = _cut_inline_furniture(_split_glued(_unflatten(lines)))
+    lines = _cut_inline_furniture(_split_glued(_unflatten(lines, repairs)))
     lines = [PAGE_BREAK if _is_furniture(line) else line for line in lines]
-    return "\n".join(_label_numbered_lines(lines))
+    return Canonical("\n".join(_label_numbered_lines(lines)), repairs)
+
+
+def canonical_text(text: str) -> str:
+    """`canonical_form`'s text."""
+    return canonical_form(text).text

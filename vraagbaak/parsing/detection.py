@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from vraagbaak.parsing.answers import Segment, has_answer_labels, segment
-from vraagbaak.parsing.canonical import canonical_text
+from vraagbaak.parsing.canonical import canonical_form
 from vraagbaak.parsing.consultation import ANSWER_MARKER
 from vraagbaak.parsing.labels import LabelKind
 from vraagbaak.parsing.lines import Line, split_lines
 from vraagbaak.parsing.qa_list import find_question_starts
+from vraagbaak.parsing.recognition import layout_warning
 from vraagbaak.units import DocumentKind
 
 _QA_TITLE = re.compile(r"\bLijst van vragen en antwoorden\b", re.IGNORECASE)
@@ -29,6 +30,7 @@ _ASKED_HEAD = re.compile(r"Vragen van (?:het lid|de leden|lid)\b|Vragen gesteld 
 _ANSWER_HEAD = re.compile(
     r"Antwoord van\b|\bAntwoorden\b|[Bb]eantwoording|Aanhangsel van de Handelingen|gegeven antwoorden"
 )
+_MINISTER_ANSWER = re.compile(r"Antwoord van\b|Aanhangsel|\bAH \d{1,4}\b")
 _REAL_QUESTION_SHARE = 0.6
 _QUESTION_LOOKAHEAD = 6
 
@@ -41,6 +43,7 @@ class Detection:
     warning: str | None = None
     labelled_text: str | None = None  # set when the "Vraag N / Antwoord N" builder takes the document
     answers_expected: bool = False
+    repairs: tuple[str, ...] = ()  # numbering repaired while the labels were put back (a flattened letter)
 
 
 def _questions_look_real(segments: list[Segment]) -> bool:
@@ -52,24 +55,38 @@ def _questions_look_real(segments: list[Segment]) -> bool:
     return real / len(questions) >= _REAL_QUESTION_SHARE
 
 
+def _answer_letter(head: str) -> bool:
+    """Headed as answers, by no member who asked: a letter answering a committee's questions."""
+    return bool(_ANSWER_HEAD.search(head)) and not _ASKED_HEAD.search(head[:1500])
+
+
+def _committee_letter(head: str) -> bool:
+    """An answer letter that is no minister's answer in the Aanhangsel ("Antwoord van minister …")."""
+    return _answer_letter(head) and not _MINISTER_ANSWER.search(head)
+
+
 def _detect_labelled(text: str) -> Detection | None:
     """Answers to schriftelijke vragen, question documents, postponement notices, and answer
     letters with "Vraag N" and unlabelled answers."""
     head = text[:_HEAD_CHARS]
-    canonical = canonical_text(text)
-    _, segments = segment(split_lines(canonical))
+    canonical = canonical_form(text)
+    _, segments = segment(split_lines(canonical.text))
     postponed = bool(_POSTPONEMENT.search(head)) and not has_answer_labels(segments)
     if postponed:
-        return Detection(DocumentKind.POSTPONEMENT, labelled_text=canonical)
+        return Detection(DocumentKind.POSTPONEMENT, labelled_text=canonical.text)
     if not segments or not _questions_look_real(segments):
         return None
+    repairs = tuple(canonical.repairs)
     if has_answer_labels(segments):
-        return Detection(DocumentKind.WRITTEN_ANSWERS, labelled_text=canonical, answers_expected=True)
-    if _ANSWER_HEAD.search(head) and not _ASKED_HEAD.search(head[:1500]):
+        # Bare "Antwoord" labels under an answer heading: an answer letter to a committee, not an Aanhangsel.
+        bare = not any(s.numbers for s in segments if s.kind is LabelKind.ANSWER)
+        kind = DocumentKind.QA_LIST if bare and _committee_letter(head) else DocumentKind.WRITTEN_ANSWERS
+        return Detection(kind, labelled_text=canonical.text, answers_expected=True, repairs=repairs)
+    if _answer_letter(head):
         # An answer letter that prints each question and answers it without a label (Algemene Rekenkamer).
-        return Detection(DocumentKind.QA_LIST, labelled_text=canonical, answers_expected=True)
+        return Detection(DocumentKind.QA_LIST, labelled_text=canonical.text, answers_expected=True, repairs=repairs)
     if _ASKED_HEAD.search(head):
-        return Detection(DocumentKind.WRITTEN_QUESTIONS, labelled_text=canonical)
+        return Detection(DocumentKind.WRITTEN_QUESTIONS, labelled_text=canonical.text, repairs=repairs)
     return None
 
 
@@ -104,7 +121,7 @@ def _classify_unlabelled(text: str, lines: list[Line]) -> tuple[DocumentKind, st
     if _QA_TITLE.search(text[:2000]):
         return (
             DocumentKind.PROSE,
-            "titled as a list of questions, but no numbered questions were found; indexed as prose",
+            layout_warning("titled as a list of questions, but no numbered questions were found"),
         )
     if _looks_like_prose(text):
         return DocumentKind.PROSE, None

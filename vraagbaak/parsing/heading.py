@@ -33,7 +33,8 @@ _SENTENCE_END = re.compile(r"\.\s|\.$")
 _WINDOW = 1500
 _ANSWERED = re.compile(r"(?:Antwoord|Mededeling) van (?P<by>.{3,300}?)\s*\(?ontvangen " + _DATE + r"\)?")
 _SUBMITTED = re.compile(r"\(ingezonden " + _DATE + r"\)")
-_LETTER_SUBJECT = re.compile(r"\b(?:betreft|BETREFT|Betreft)\s*:?\s+(\S.{4,200}?)(?:\s{2,}|\s*\(|$)")
+# Ends at a wide gap, a bracket, the salutation (a flattened letter has no gaps) or the text's end.
+_LETTER_SUBJECT = re.compile(r"\b(?:betreft|BETREFT|Betreft)\s*:?\s+(\S.{4,200}?)(?:\s{2,}|\s*\(|\s(?=Geachte\b)|$)")
 _NAME_PARTY = re.compile(r"^(?P<name>.+?)\s*\((?P<party>[^()]{1,60})\)$")
 _SHARED_PARTY = re.compile(r"^(?:beiden|allen|alle drie|alle vier)\s+", re.IGNORECASE)
 

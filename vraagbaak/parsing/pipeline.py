@@ -15,12 +15,14 @@ from vraagbaak.parsing.layout import assign_pages, remove_furniture
 from vraagbaak.parsing.lines import Line, content_lines, page_break, split_lines
 from vraagbaak.parsing.metadata import find_metadata, first_sentence, shorten
 from vraagbaak.parsing.prose import LengthFunction
+from vraagbaak.parsing.recognition import LAYOUT_NOT_RECOGNISED, layout_warning, qa_signs
 from vraagbaak.parsing.source import SourceText
 from vraagbaak.units import Document, DocumentKind, ParsedDocument, Unit
 
 logger = logging.getLogger(__name__)
 
-_QA_SUBJECT = re.compile(r"\bover (?:de |het )?(.+?)\.(?=\s*(?:$|[A-Z]))")
+# The subject ends with its sentence, or before a letter's salutation ("Geachte …").
+_QA_SUBJECT = re.compile(r"\bover (?:de |het )?(.+?)(?:\.(?=\s*(?:$|[A-Z]))|\s(?=Geachte\b))")
 _FORM_FEED = "\f"
 _HEAD_TITLE_CHARS = 4000
 _NOTICE = re.compile(
@@ -86,6 +88,7 @@ def parse_source(source: SourceText, *, passage_tokens: int, length_function: Le
     detection = detect(source.text)
     kind = detection.kind
     warnings = [detection.warning] if detection.warning else []
+    warnings += detection.repairs
     raw, feed_pages = _lines_with_page_breaks(detection.labelled_text or source.text)
     layout = remove_furniture(raw)
 
@@ -108,6 +111,9 @@ def parse_source(source: SourceText, *, passage_tokens: int, length_function: Le
         units, built, heading = prose.build_units(
             notes.lines, ctx, passage_tokens=passage_tokens, length_function=length_function
         )
+        # Prose that reads as questions and answers: a layout not recognised, said once (detection may have).
+        if not any(LAYOUT_NOT_RECOGNISED in warning for warning in warnings) and (why := qa_signs(source.text)):
+            warnings.append(layout_warning(why))
     warnings += built
     if not units and kind is not DocumentKind.POSTPONEMENT:
         warnings.append("no units found in the document")

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vraagbaak.cli.commands.parse import DOCUMENTS_HELP
+from vraagbaak.cli.commands.parse import DOCUMENTS_HELP, print_unrecognised_layouts
 from vraagbaak.settings import Settings
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ def run_build(args: argparse.Namespace, settings: Settings) -> int:
         parsed, encoder, index_dir, chunking=chunking, show_progress=True, build=local_build_info(encoder.device)
     )
     _summary("built", report, index_dir)
+    print_unrecognised_layouts(parsed)
     return 0
 
 
@@ -134,6 +135,7 @@ def _build_on_ray(args: argparse.Namespace, settings: Settings, index_dir: Path,
         chunking = ChunkingConfig(prose_window_tokens=settings.prose_window_tokens)
         report = build_index_on_ray(parsed, encoder, index_dir, chunking=chunking, show_progress=True)
         _summary(f"built on Ray ({encoder.workers} workers, {', '.join(encoder.devices)})", report, index_dir)
+    print_unrecognised_layouts(parsed)
     return 0
 
 
@@ -145,8 +147,10 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
     index_dir = args.index or settings.index_dir
     model = read_index_manifest(index_dir).model.model_id if index_exists(index_dir) else settings.model
     encoder = load_encoder(model, settings.model_cache, batch_size=settings.encode_batch_size)
-    report = add_documents(_parse(args.paths, encoder, settings), encoder, index_dir, show_progress=True)
+    parsed = _parse(args.paths, encoder, settings)
+    report = add_documents(parsed, encoder, index_dir, show_progress=True)
     _summary("updated", report, index_dir)
+    print_unrecognised_layouts(parsed)
     return 0
 
 

@@ -53,6 +53,20 @@ def print_summary(parsed: list[ParsedDocument]) -> None:
             print(f"{'':<{widths[0]}}  ! {warning}")
 
 
+MAX_NAMED = 10
+
+
+def print_unrecognised_layouts(parsed: list[ParsedDocument]) -> None:
+    """One line: how many documents read as questions and answers in a layout the parser does not
+    know (indexed as prose), and which."""
+    from vraagbaak.parsing import layout_not_recognised
+
+    ids = [item.document.doc_id for item in parsed if layout_not_recognised(item)]
+    named = ", ".join(ids[:MAX_NAMED]) + (f", … ({len(ids) - MAX_NAMED} more)" if len(ids) > MAX_NAMED else "")
+    which = f" (indexed as prose): {named}" if ids else ""
+    print(f"Q&A layout not recognised: {len(ids)} of {len(parsed)} documents{which}")
+
+
 def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     """Exit 1 only when nothing could be parsed; files that fail are named and skipped."""
     from vraagbaak.parsing import parse_paths
@@ -75,6 +89,8 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
             print(f"vraagbaak: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
             return 1
         print(f"wrote {count} units of {len(parsed)} documents to {args.out}")
+        print_unrecognised_layouts(parsed)
         return 0
     print_summary(parsed)
+    print_unrecognised_layouts(parsed)
     return 0
