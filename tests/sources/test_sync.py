@@ -371,3 +371,22 @@ def test_synced_question_and_answer_make_one_answered_set_in_the_status_view(
     assert after["status"] == "answered"
     roles = {document["doc_id"]: (document["role"], len(document["units"])) for document in after["documents"]}
     assert roles == {"kv-tk-2024Z18796": ("question", 0), "ah-tk-20232024-1292": ("answer", 10)}
+
+
+def test_a_document_whose_layout_is_not_recognised_is_counted_and_kept_as_prose(
+    fake: FakeTkOData, sync, index_dir: Path
+) -> None:
+    text = (
+        b"Lijst van vragen en antwoorden\n\n"
+        b"De vaste commissie heeft over het jaarverslag enkele vragen voorgelegd. Het kabinet heeft die in een "
+        b"doorlopende tekst beantwoord, zonder de vragen te nummeren, en gaat daarin in op de kosten van het beleid.\n"
+    )
+    publish(fake, "Lijst van vragen en antwoorden", text, TEXT, koop_id="kst-36000-99")
+    publish(fake, "Antwoord schriftelijke vragen", real("1292__original.pdf"), koop_id="ah-tk-20232024-1292")
+
+    report = sync()
+
+    assert (report.indexed, report.unrecognised) == (2, 1)
+    document = content(index_dir).documents["kst-36000-99"]
+    assert any("layout not recognised" in warning for warning in document.warnings)
+    assert any(unit.doc_id == "kst-36000-99" for unit in content(index_dir).units)  # searchable as prose

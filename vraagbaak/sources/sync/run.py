@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from tqdm import tqdm
 
 from vraagbaak.errors import VraagbaakError
+from vraagbaak.parsing import layout_not_recognised
 from vraagbaak.sources.sync.index_writer import IndexWriter
 from vraagbaak.sources.sync.mapping import doc_id_for, is_answer, with_source, without_units, zaak_nummers
 from vraagbaak.sources.sync.records_json import tk_from_json, tk_to_json
@@ -81,6 +82,8 @@ class SyncReport:
     failed: int = 0
     retried: int = 0
     empty: int = 0
+    unrecognised: int = 0
+    """Documents whose Q&A layout the parser did not recognise (indexed as prose, with a warning)."""
     units: int = 0
     embedded: int = 0
     generation: str = ""
@@ -275,6 +278,9 @@ class Syncer:
             finally:
                 report.parse_seconds += time.perf_counter() - parse_started
                 started = time.perf_counter()
+            if layout_not_recognised(item):
+                report.unrecognised += 1
+                logger.warning("sync: %s (%s): %s", doc_id, document.soort, "; ".join(item.document.warnings))
             entity = self._entity(document, known, EntityState.INDEXED, doc_id=doc_id, file_sha256=result.sha256)
             entities.append(entity)
             parsed.append((document, with_source(item, document), known))
@@ -342,7 +348,8 @@ def describe(report: SyncReport) -> Iterable[str]:
     yield (
         f"sync: {report.seen} entities seen on {report.pages} pages; {report.indexed} indexed, "
         f"{report.unchanged} unchanged, {report.superseded} superseded by their answer, {report.deleted} deleted, "
-        f"{report.empty} without units, {report.failed} failed ({report.retried} retried from earlier runs)"
+        f"{report.empty} without units, {report.failed} failed ({report.retried} retried from earlier runs); "
+        f"{report.unrecognised} with a Q&A layout not recognised (indexed as prose)"
     )
     yield (
         f"  {report.units} units, {report.embedded} passages embedded; fetch {report.fetch_seconds:.1f} s, "
