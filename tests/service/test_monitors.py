@@ -201,9 +201,9 @@ def test_database_is_created_from_an_empty_file_in_wal_mode(tmp_path: Path) -> N
     path = tmp_path / "monitors.sqlite3"
     path.touch()
     store = MonitorStore(path)
-    assert store.migrate() == SCHEMA_VERSION == 2
+    assert store.migrate() == SCHEMA_VERSION == 3
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 3
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"monitors", "documents"} <= tables
@@ -218,8 +218,9 @@ def test_version_1_database_is_migrated_keeping_its_monitors(tmp_path: Path) -> 
     store = MonitorStore(path)
     old = store.get("m")
     assert old is not None and (old.question, old.after_seq, old.vector, old.vector_model) == ("vraag?", 3, None, None)
+    assert old.zaak is None  # a saved search, as every monitor made before questions could be followed
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 3
 
 
 def test_newer_or_foreign_database_is_refused_by_name(tmp_path: Path) -> None:

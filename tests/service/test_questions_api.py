@@ -153,3 +153,63 @@ def test_answer_times_per_ministry(client: TestClient) -> None:
     assert (bzk["answers"], bzk["median"], bzk["minimum"], bzk["maximum"]) == (4, 16.0, 8, 57)
     assert body["since"] < body["today"] == TODAY.isoformat()
     assert client.get("/v1/questions/answer-times", params={"months": 0}).status_code == 422
+
+
+def test_a_followed_question_gets_a_feed_entry_when_its_answer_arrives(tmp_path: Path) -> None:
+    import feedparser
+
+    from vraagbaak.store.builder import add_documents
+
+    question, answer = sorted(REALDOCS.glob("limburg__34__*")), sorted(REALDOCS.glob("limburg__55__*"))
+    parsed_question, failures = parse_paths(question)
+    assert failures == []
+    index_dir = tmp_path / "index"
+    build_index(parsed_question, FakeEncoder(), index_dir)
+    settings = ServiceSettings(
+        index_dir=index_dir,
+        data_dir=tmp_path / "data",
+        model_cache=tmp_path / "models",
+        api_key="sleutel-voor-volgen-1",
+        monitor_db=tmp_path / "monitors.sqlite3",
+    )
+    key = {"X-API-Key": "sleutel-voor-volgen-1"}
+
+    def app_client() -> TestClient:
+        app = create_app(settings, retriever=Retriever.load(index_dir, FakeEncoder()))
+        app.dependency_overrides[get_today] = lambda: TODAY
+        return TestClient(app)
+
+    with app_client() as client:
+        assert client.post("/v1/questions/2024Z18792/follow").status_code == 401
+        assert client.post("/v1/questions/2024Z00000/follow", headers=key).status_code == 404
+        made = client.post("/v1/questions/2024Z18792/follow", headers=key)
+        assert made.status_code == 201, made.text
+        follow = made.json()
+        assert (follow["key"], follow["status"]) == ("2024Z18792", "open")
+        feed_path = follow["feed_url"].removeprefix("http://testserver")
+        assert feedparser.parse(client.get(feed_path).content).entries == []
+        assert client.get(f"/v1/monitors/{follow['monitor_id']}").json()["question"].startswith("Vragen van het lid")
+
+    parsed_answer, failures = parse_paths(answer)
+    assert failures == []
+    add_documents(parsed_answer, FakeEncoder(), index_dir)
+    with app_client() as client:
+        feed = feedparser.parse(client.get(feed_path).content)
+        assert client.get("/v1/questions/2024Z18792").json()["status"] == "answered"
+    assert [entry.title.split(":")[0] for entry in feed.entries] == ["Antwoord"]
+    assert feed.entries[0].link.endswith(f"/v1/documents/{parsed_answer[0].document.doc_id}")
+    assert feed.feed.title.startswith("Vraagbaak volgt:")
+
+
+def test_how_often_a_question_like_this_was_asked_per_year(client: TestClient, realdocs_index: Path) -> None:
+    from vraagbaak.store.generations import load_index
+
+    unit = next(u for u in load_index(realdocs_index).units if u.doc_id.startswith("learninglion__ah-tk-20232024-1292"))
+    body = client.get("/v1/questions/asked-by-year", params={"q": unit.question}).json()
+    assert body["looked_at"] == 50 and body["close_matches"] >= 1
+    assert sum(entry["count"] for entry in body["years"]) + body["undated"] == body["close_matches"]
+    assert 2024 in {entry["year"] for entry in body["years"]}
+    assert [entry["year"] for entry in body["years"]] == sorted(entry["year"] for entry in body["years"])
+    filtered = client.get("/v1/questions/asked-by-year", params={"q": unit.question, "date_to": "2023-12-31"}).json()
+    assert all(entry["year"] <= 2023 for entry in filtered["years"])
+    assert client.get("/v1/questions/asked-by-year").status_code == 422

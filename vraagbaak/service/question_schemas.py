@@ -79,3 +79,24 @@ class AnswerTimes(BaseModel):
     since: datetime.date
     today: datetime.date
     rows: list[AnswerTimeRow]
+
+
+class FollowResponse(BaseModel):
+    monitor_id: str = Field(description="The follow's id: its feed is at /v1/monitors/{monitor_id}/feed.atom.")
+    key: str
+    status: QuestionStatus = Field(description="Where the set stood when the follow began.")
+    created: datetime.datetime
+    feed_url: str = Field(description="Atom feed: an entry when the answer or a postponement notice arrives.")
+
+
+class YearCount(BaseModel):
+    year: int
+    count: int = Field(description="Units among the closest that are close earlier answers, from this year.")
+
+
+class AskedByYear(BaseModel):
+    query: str
+    looked_at: int = Field(description="How many of the closest units were looked at (the API's most, 50).")
+    close_matches: int = Field(description="Of those, close earlier answers (cosine above the calibrated threshold).")
+    undated: int = Field(description="Close earlier answers whose document has no date.")
+    years: list[YearCount] = Field(description="Per year of the document's date, oldest first; years without none.")

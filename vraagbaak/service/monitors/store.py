@@ -57,6 +57,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE monitors ADD COLUMN vector BLOB;
     ALTER TABLE monitors ADD COLUMN vector_model TEXT;
     """,
+    # 2 -> 3: a monitor may follow one set of questions (a Zaak) instead of a search.
+    """
+    ALTER TABLE monitors ADD COLUMN zaak TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -74,6 +78,8 @@ class Monitor:
     after_seq: int
     vector: np.ndarray | None
     vector_model: str | None
+    zaak: str | None = None
+    """A followed set of questions (`/v1/questions/{key}/follow`): its feed lists that set's new documents."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +195,13 @@ class MonitorStore:
     # ------------------------------------------------------------ monitors
 
     def create(
-        self, question: str, filters: str, vector: np.ndarray | None, vector_model: str | None, doc_ids: Iterable[str]
+        self,
+        question: str,
+        filters: str,
+        vector: np.ndarray | None,
+        vector_model: str | None,
+        doc_ids: Iterable[str],
+        zaak: str | None = None,
     ) -> Monitor:
         """A new monitor that watches documents first seen after now (`doc_ids` are those seen now)."""
         created = _now()
@@ -202,22 +214,24 @@ class MonitorStore:
             after_seq = int(connection.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0])
             monitor_id = new_monitor_id()
             connection.execute(
-                "INSERT INTO monitors (id, question, filters, created, after_seq, vector, vector_model) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (monitor_id, question, filters, created.isoformat(), after_seq, blob, vector_model),
+                "INSERT INTO monitors (id, question, filters, created, after_seq, vector, vector_model, zaak) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (monitor_id, question, filters, created.isoformat(), after_seq, blob, vector_model, zaak),
             )
-        return Monitor(monitor_id, question, filters, created, after_seq, vector, vector_model)
+        return Monitor(monitor_id, question, filters, created, after_seq, vector, vector_model, zaak)
 
     def get(self, monitor_id: str) -> Monitor | None:
         with self._connect() as connection:
             row = connection.execute(
-                "SELECT id, question, filters, created, after_seq, vector, vector_model FROM monitors WHERE id = ?",
+                "SELECT id, question, filters, created, after_seq, vector, vector_model, zaak "
+                "FROM monitors WHERE id = ?",
                 (monitor_id,),
             ).fetchone()
         if row is None:
             return None
         vector = None if row[5] is None else np.frombuffer(row[5], dtype="<f4").astype(np.float32)
-        return Monitor(row[0], row[1], row[2], datetime.datetime.fromisoformat(row[3]), int(row[4]), vector, row[6])
+        created = datetime.datetime.fromisoformat(row[3])
+        return Monitor(row[0], row[1], row[2], created, int(row[4]), vector, row[6], row[7])
 
     def save_vector(self, monitor_id: str, vector: np.ndarray, vector_model: str) -> None:
         """Replace the saved question vector (after the index changed model)."""

@@ -23,6 +23,7 @@ from vraagbaak.service.batching import QueryBatcher
 from vraagbaak.service.deps import BatcherDep, RetrieverDep, require_admin
 from vraagbaak.service.errors import new_error_id
 from vraagbaak.service.monitors.atom import ATOM_TYPE, Feed, FeedEntry, render_feed
+from vraagbaak.service.monitors.following import ROLE_TITLES, arrivals
 from vraagbaak.service.monitors.matching import close_matches
 from vraagbaak.service.monitors.store import Monitor, MonitorDatabaseError, MonitorStore, check_monitor_id
 from vraagbaak.service.schemas import MonitorRequest, MonitorResponse
@@ -165,6 +166,8 @@ def monitor_feed(
 ) -> Response:
     monitor = _found(store, monitor_id)
     store.sync_documents(retriever.content.documents.keys(), retriever.generation)
+    if monitor.zaak is not None:
+        return _follow_feed(request, retriever, store, monitor, monitor.zaak)
     matches = close_matches(
         retriever, monitor, _vector(store, monitor, retriever, batcher), store.documents_after(monitor.after_seq)
     )
@@ -193,6 +196,32 @@ def monitor_feed(
     )
     headers = {"Cache-Control": "no-cache"}
     return Response(content=render_feed(feed), media_type=ATOM_TYPE, headers=headers)
+
+
+def _follow_feed(request: Request, retriever: Retriever, store: MonitorStore, monitor: Monitor, zaak: str) -> Response:
+    """The feed of a followed set of questions: an entry for its answer and for each postponement notice."""
+    arrived = arrivals(retriever, zaak, store.documents_after(monitor.after_seq))
+    base = str(request.base_url).rstrip("/")
+    entries = [
+        FeedEntry(
+            entry_id=f"urn:vraagbaak:document:{quote(item.document.doc_id, safe='')}",
+            title=f"{ROLE_TITLES[item.role]}: {item.document.title}",
+            link=f"{base}/v1/documents/{quote(item.document.doc_id, safe='')}",
+            updated=item.seen.first_seen,
+            summary=_shorten(item.document.postponement or item.document.subject or item.document.title),
+            content=item.document.postponement or item.document.title,
+        )
+        for item in arrived
+    ]
+    feed = Feed(
+        feed_id=f"urn:vraagbaak:monitor:{monitor.monitor_id}",
+        title=f"Vraagbaak volgt: {_shorten(monitor.question, 120)}",
+        subtitle=f"Antwoord en uitstelberichten op de vragen van zaak {zaak}",
+        self_link=feed_url(request, monitor.monitor_id),
+        updated=max([monitor.created, *(item.seen.first_seen for item in arrived)]),
+        entries=entries,
+    )
+    return Response(content=render_feed(feed), media_type=ATOM_TYPE, headers={"Cache-Control": "no-cache"})
 
 
 def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime
 import threading
 import weakref
+from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
+from vraagbaak.retrieval.close_match import is_close_match
+from vraagbaak.retrieval.query import MAX_K
 from vraagbaak.retrieval.questions import (
     QuestionFilter,
     QuestionSet,
@@ -23,18 +26,23 @@ from vraagbaak.retrieval.questions import (
     question_sets,
     role,
 )
+from vraagbaak.retrieval.request import SearchMode, SearchQuery
 from vraagbaak.retrieval.retriever import Retriever
-from vraagbaak.service.deps import RetrieverDep, SettingsDep
+from vraagbaak.service.deps import BatcherDep, RetrieverDep, SettingsDep, require_admin
 from vraagbaak.service.question_schemas import (
     AnswerTimeRow,
     AnswerTimes,
+    AskedByYear,
     CountRow,
+    FollowResponse,
     QuestionCounts,
     QuestionDocument,
     QuestionItem,
     QuestionList,
     StatusCounts,
+    YearCount,
 )
+from vraagbaak.service.routes.monitors import StoreDep, feed_url
 
 router = APIRouter(prefix="/v1", tags=["questions"])
 
@@ -165,9 +173,60 @@ def get_answer_times(
     return AnswerTimes(since=since, today=today, rows=[AnswerTimeRow(**row.__dict__) for row in rows])
 
 
-@router.get("/questions/{key}", summary="One set of questions: its status and its documents")
-def get_question(key: str, retriever: RetrieverDep, settings: SettingsDep, today: TodayDep) -> QuestionItem:
-    for item in _sets(retriever, today, settings.answer_term_days):
+def _found(retriever: Retriever, key: str, today: datetime.date, term_days: int) -> QuestionSet:
+    for item in _sets(retriever, today, term_days):
         if item.key == key:
-            return _item(retriever, item)
+            return item
     raise HTTPException(status_code=404, detail=f"no set of questions {key!r}; GET /v1/questions lists them")
+
+
+QuestionKey = Annotated[str, Path(min_length=1, max_length=200, description="A Zaak number or a document id.")]
+
+
+@router.get(
+    "/questions/asked-by-year",
+    summary="How often a question like this one was asked, per year: the close earlier answers among the closest",
+)
+def asked_by_year(retriever: RetrieverDep, batcher: BatcherDep, query: Annotated[SearchQuery, Query()]) -> AskedByYear:
+    request = query.to_request()
+    vector = None if request.mode is SearchMode.LEXICAL else batcher.encode(retriever, request.question)
+    hits = retriever.search_encoded(request.question, vector, MAX_K, request.mode, request.filters)
+    close = [hit for hit in hits if is_close_match(hit)]
+    years = Counter(hit.document.date.year for hit in close if hit.document.date is not None)
+    return AskedByYear(
+        query=request.question,
+        looked_at=len(hits),
+        close_matches=len(close),
+        undated=sum(hit.document.date is None for hit in close),
+        years=[YearCount(year=year, count=count) for year, count in sorted(years.items())],
+    )
+
+
+@router.get("/questions/{key}", summary="One set of questions: its status and its documents")
+def get_question(key: QuestionKey, retriever: RetrieverDep, settings: SettingsDep, today: TodayDep) -> QuestionItem:
+    return _item(retriever, _found(retriever, key, today, settings.answer_term_days))
+
+
+@router.post(
+    "/questions/{key}/follow",
+    summary="Follow a set of questions: an Atom feed that gets an entry when its answer or a postponement arrives",
+    status_code=201,
+    dependencies=[Depends(require_admin)],
+)
+def follow_question(
+    key: QuestionKey,
+    request: Request,
+    retriever: RetrieverDep,
+    settings: SettingsDep,
+    today: TodayDep,
+    store: StoreDep,
+) -> FollowResponse:
+    item = _found(retriever, key, today, settings.answer_term_days)
+    monitor = store.create(item.title, "{}", None, None, retriever.content.documents.keys(), zaak=item.key)
+    return FollowResponse(
+        monitor_id=monitor.monitor_id,
+        key=item.key,
+        status=item.status,
+        created=monitor.created,
+        feed_url=feed_url(request, monitor.monitor_id),
+    )

@@ -323,6 +323,7 @@ function updateExport(params, count) {
 }
 
 function clearResults() {
+  $("asked-by-year").hidden = true;
   $("results").replaceChildren();
   $("export-bar").hidden = true;
   $("monitor-box").hidden = true;
@@ -350,6 +351,7 @@ async function runSearch(params) {
       ? `${count} ${count === 1 ? "resultaat" : "resultaten"}${order} (${Math.round(response.took_ms)} ms)`
       : "Geen resultaten gevonden.");
     if (count && response.close_match === false) $("status").textContent += " · geen vergelijkbaar eerder antwoord";
+    if (count) window.Vraagbaak.showAskedByYear(params, () => token === searchToken);
   } catch (error) {
     if (token !== searchToken) return;
     clearResults();
@@ -491,9 +493,26 @@ function documentMeta(detail) {
   return parts.join(" · ");
 }
 
+// The public page of a synced document, and the other documents of its Zaak (question, notice, answer).
+function renderSourceAndRelated(detail) {
+  $("doc-source").hidden = !detail.url;
+  if (detail.url) $("doc-url").href = detail.url;
+  const list = $("doc-related").querySelector("ul");
+  list.replaceChildren();
+  for (const related of detail.related || []) {
+    const item = element("li");
+    const label = `${KINDS[related.kind] || related.kind}: ${related.title}` +
+      (related.date ? ` (${dutchDate(related.date)})` : "") + (related.units === 0 ? " — beantwoord in het antwoord" : "");
+    item.append(docLink(label, related.doc_id, null));
+    list.append(item);
+  }
+  $("doc-related").hidden = list.children.length === 0;
+}
+
 function renderDocument(detail) {
   $("doc-title").textContent = detail.title;
   $("doc-meta").textContent = documentMeta(detail);
+  renderSourceAndRelated(detail);
   // Contents: each question, or for prose the first passage under each heading.
   const toc = $("doc-toc").querySelector("ol");
   toc.replaceChildren();
@@ -589,11 +608,19 @@ function fetchWindow(docId, unitId) {
 function showView(name) {
   $("search-view").hidden = name !== "search";
   $("doc-view").hidden = name !== "doc";
+  $("questions-view").hidden = name !== "questions";
+  $("nav-search").toggleAttribute("aria-current", name === "search");
+  $("nav-questions").toggleAttribute("aria-current", name === "questions");
 }
 
 // Draws what the URL says: a document at a unit, or a search (run again only when it changed).
 async function route() {
   const params = new URLSearchParams(location.search);
+  if (params.get("view") === "vragen") {
+    showView("questions");
+    await window.Vraagbaak.showQuestions(params);
+    return;
+  }
   if (params.get("doc")) {
     showView("doc");
     await showDocument(params.get("doc"), params.get("unit"));
@@ -632,6 +659,7 @@ async function loadFilters() {
 
 document.addEventListener("DOMContentLoaded", async () => {
   $("search-form").addEventListener("submit", submitSearch);
+  for (const link of [$("nav-search"), $("nav-questions")]) followInPage(link);
   $("question").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submitSearch(event);
   });
