@@ -7,7 +7,6 @@ update ranks exactly as a full rebuild with the same documents does, on a flat a
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ import pytest
 
 from tests.fakes import qa_document
 from vraagbaak.errors import IndexCorruptError
+from vraagbaak.model.hash_encoder import HashEncoder
 from vraagbaak.retrieval.request import SearchMode
 from vraagbaak.retrieval.retriever import Retriever
 from vraagbaak.store.builder import add_documents, build_index, remove_documents
@@ -40,35 +40,9 @@ QUESTIONS = [
 ]
 
 
-class GaussianEncoder:
+def GaussianEncoder() -> HashEncoder:
     """Stands in for the model: a fixed random unit vector per text, so no two scores tie."""
-
-    def __init__(self) -> None:
-        self.model_id = "test:gaussian"
-        self.model_hash = "9" * 64
-        self.dimension = 24
-        self.max_tokens = 512
-        self.prompts = {"query": "", "document": ""}
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        rows = []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            row = np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
-            rows.append(row / np.linalg.norm(row))
-        return np.stack(rows) if rows else np.zeros((0, self.dimension), np.float32)
-
-    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts)
-
-    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts)
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def close(self) -> None:
-        """Nothing to stop."""
+    return HashEncoder(dimension=24, model_id="test:gaussian", model_hash="9" * 64)
 
 
 def _document(n: int, units: int = len(TOPICS)) -> ParsedDocument:
