@@ -21,6 +21,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from vraagbaak.parsing.assembly import Context, render_text
 from vraagbaak.parsing.joining import join_lines
 from vraagbaak.parsing.lines import Line
+from vraagbaak.text.windows import token_splitter
 from vraagbaak.units import Unit, prose_unit_id
 
 logger = logging.getLogger(__name__)
@@ -155,14 +156,12 @@ def find_sections(lines: list[Line], width: int) -> list[Section]:
     return sections
 
 
+PASSAGE_SEPARATORS = ("\n", ". ", "; ", ", ", " ", "")
+"""Where a prose passage may be cut: its lines are already joined into paragraphs, so no blank lines."""
+
+
 def _splitter(passage_tokens: int, length_function: LengthFunction) -> RecursiveCharacterTextSplitter:
-    return RecursiveCharacterTextSplitter(
-        chunk_size=passage_tokens,
-        chunk_overlap=0,
-        length_function=length_function,
-        separators=["\n", ". ", "; ", ", ", " ", ""],
-        keep_separator="end",
-    )
+    return token_splitter(passage_tokens, 0, length_function, separators=PASSAGE_SEPARATORS)
 
 
 def build_units(
