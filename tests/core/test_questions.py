@@ -228,3 +228,33 @@ def test_answer_times_per_addressee_with_median_and_spread() -> None:
 def test_addressees_are_spelled_one_way() -> None:
     assert normalise_addressee("de  minister van Buitenlandse Zaken") == "Minister van Buitenlandse Zaken"
     assert normalise_addressee(None) is None
+
+
+def test_a_notice_that_promises_an_answer_is_a_postponement_not_an_answer() -> None:
+    notice = doc(
+        "n",
+        DocumentKind.POSTPONEMENT,
+        "2024Z1",
+        date=D(2024, 12, 5),
+        postponement="Ik verwacht dat de vragen voor 15 januari 2025 zijn beantwoord.",
+    )
+    item = one(notice)
+    assert (item.status, item.due, item.answered_on) == (QuestionStatus.POSTPONED, D(2025, 1, 15), None)
+
+
+def test_a_joint_answer_settles_every_set_it_answers() -> None:
+    first = doc("q1", DocumentKind.WRITTEN_QUESTIONS, "2024Z1", date=D(2024, 10, 1), submitted=D(2024, 10, 1))
+    second = doc("q2", DocumentKind.WRITTEN_QUESTIONS, "2024Z2", date=D(2024, 10, 2), submitted=D(2024, 10, 2))
+    joint = doc("a", DocumentKind.WRITTEN_ANSWERS, "2024Z1", date=D(2024, 11, 1), received=D(2024, 11, 1))
+    joint = joint.model_copy(
+        update={
+            "source": SourceRecord(
+                tk_id="guid-a", soort="Antwoord schriftelijke vragen", zaak_nummers=("2024Z1", "2024Z2")
+            )
+        }
+    )
+    sets = {item.key: item for item in question_sets([first, second, joint], TODAY, 21)}
+    assert {key: item.status for key, item in sets.items()} == {
+        "2024Z1": QuestionStatus.ANSWERED,
+        "2024Z2": QuestionStatus.ANSWERED,
+    }

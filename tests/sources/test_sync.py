@@ -390,3 +390,37 @@ def test_a_document_whose_layout_is_not_recognised_is_counted_and_kept_as_prose(
     document = content(index_dir).documents["kst-36000-99"]
     assert any("layout not recognised" in warning for warning in document.warnings)
     assert any(unit.doc_id == "kst-36000-99" for unit in content(index_dir).units)  # searchable as prose
+
+
+def test_an_entity_never_removes_or_overwrites_another_entitys_document(
+    fake: FakeTkOData, sync, index_dir: Path
+) -> None:
+    old = publish(fake, "Antwoord schriftelijke vragen", real("1292__original.pdf"), koop_id="ah-tk-20232024-1292")
+    sync()
+    new = publish(fake, "Antwoord schriftelijke vragen", real("1178__original.pdf"), koop_id="ah-tk-20232024-1292")
+    sync()  # the KOOP id is taken by the first entity: the second keeps its own id
+    assert sorted(content(index_dir).documents) == ["ah-tk-20232024-1292", f"tk-{new}"]
+
+    fake.delete(old)
+    sync()
+
+    assert sorted(content(index_dir).documents) == [f"tk-{new}"]
+
+
+def test_a_question_comes_back_with_its_units_when_its_answer_leaves_the_source(
+    fake: FakeTkOData, sync, index_dir: Path
+) -> None:
+    zaak = "2024Z18796"
+    publish(fake, "Schriftelijke vragen", real("kv-tk-2024Z18796"), TEXT, koop_id="kv-tk-2024Z18796", zaak_nummer=zaak)
+    answer = publish(fake, "Antwoord schriftelijke vragen", real("1292__original.pdf"),
+                     koop_id="ah-tk-20232024-1292", zaak_nummer=zaak)  # fmt: skip
+    sync()
+    assert not any(unit.doc_id == "kv-tk-2024Z18796" for unit in content(index_dir).units)
+
+    fake.delete(answer)
+    sync()  # the answer leaves; its question is queued and, re-read within the checkpoint margin, indexed again
+
+    assert SyncState(index_dir / "sync.sqlite3").get(answer).state is EntityState.DELETED
+    units = [unit for unit in content(index_dir).units if unit.doc_id == "kv-tk-2024Z18796"]
+    assert len(units) == 8 and not any(unit.answered for unit in units)
+    assert "ah-tk-20232024-1292" not in content(index_dir).documents

@@ -30,6 +30,10 @@ _ANSWERED_ELSEWHERE = re.compile(
     r"\b(?:zijn|is|werden|werd)\s+(?:(?!niet\b|nog\b)\w+\s+){0,3}?beantwoord\b", re.IGNORECASE
 )
 """A notice saying the questions were answered (by letter, in a debate): "zijn beantwoord middels een brief"."""
+_PROMISE = re.compile(
+    r"\b(?:verwacht\w*|streef\w*|streven|zullen|zal|hoop\w*|uiterlijk|voor het eind)\b", re.IGNORECASE
+)
+"""Words that make "zijn beantwoord" a promise ("ik verwacht dat de vragen voor 1 juli zijn beantwoord")."""
 
 
 class QuestionStatus(StrEnum):
@@ -149,7 +153,10 @@ def assess(
         notice_on = _notice_date(notice)
         text = notice.postponement or ""
         later = [d for d in find_dutch_dates(text) if notice_on is None or d >= notice_on]
-        if not answers and _ANSWERED_ELSEWHERE.search(text):  # "zijn beantwoord middels een brief ... op 7 juni"
+        answered_elsewhere = (
+            _ANSWERED_ELSEWHERE.search(text) and not _PROMISE.search(text) and (not later or later[-1] <= today)
+        )
+        if not answers and answered_elsewhere:  # "zijn beantwoord middels een brief ... op 7 juni"
             status, answered_on = QuestionStatus.ANSWERED, (later[-1] if later else notice_on)
             answered_by = notice.answered_by
         elif status is not QuestionStatus.ANSWERED:
@@ -187,16 +194,21 @@ def assess(
 
 
 def question_sets(documents: Iterable[Document], today: datetime.date, term_days: int) -> list[QuestionSet]:
-    """Every set of questions among `documents`, grouped by Zaak."""
+    """Every set of questions among `documents`, grouped by Zaak.
+
+    A question document belongs to its first Zaak; an answer or notice to every Zaak it carries, so a
+    joint answer settles each set it answers.
+    """
     grouped: dict[str, list[Document]] = {}
     numbers: dict[str, str | None] = {}
     for document in documents:
-        if role(document) is None:
+        kind = role(document)
+        if kind is None:
             continue
         zaken = zaak_nummers_of(document)
-        key = zaken[0] if zaken else document.doc_id
-        grouped.setdefault(key, []).append(document)
-        numbers[key] = zaken[0] if zaken else None
+        for key in (zaken if kind != "question" else zaken[:1]) or (document.doc_id,):
+            grouped.setdefault(key, []).append(document)
+            numbers[key] = key if zaken else None
     return [assess(key, numbers[key], docs, today, term_days) for key, docs in sorted(grouped.items())]
 
 

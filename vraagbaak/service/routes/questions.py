@@ -222,6 +222,11 @@ def follow_question(
     store: StoreDep,
 ) -> FollowResponse:
     item = _found(retriever, key, today, settings.answer_term_days)
+    if item.zaaknummer is None:
+        raise HTTPException(
+            status_code=422,
+            detail=f"{key!r} has no Zaak number: no later answer or notice links to it, so it cannot be followed",
+        )
     monitor = store.create(item.title, "{}", None, None, retriever.content.documents.keys(), zaak=item.key)
     return FollowResponse(
         monitor_id=monitor.monitor_id,

@@ -123,6 +123,7 @@ class Syncer:
         self.parse = parse
         self.options = options or SyncOptions()
         self.show_progress = show_progress
+        self._retried: set[str] = set()
 
     def run(self) -> SyncReport:
         report = SyncReport()
@@ -170,9 +171,10 @@ class Syncer:
                 return
 
     def _retry_failed(self, report: SyncReport, bar: tqdm) -> None:
-        """Files that failed on earlier runs, tried again before the new changes."""
+        """Files that failed on earlier runs, tried again before the new changes (once per run)."""
         failed = self.state.failed(self.options.max_attempts)
         documents = [tk_from_json(entity.entity) for entity in failed]
+        self._retried = {document.id for document in documents}
         for start in range(0, len(documents), self.options.batch_documents):
             batch = documents[start : start + self.options.batch_documents]
             report.retried += len(batch)
@@ -188,12 +190,16 @@ class Syncer:
         pending: list[tuple[TkDocument, Entity | None]] = []
         for document in documents:
             known = self.state.get(document.id)
-            if document.verwijderd:
+            if not retry and document.id in self._retried:
+                report.unchanged += 1  # tried at the start of this run already
+            elif document.verwijderd:
                 if known is None or known.state is not EntityState.DELETED:
                     gone = known.doc_id if known else None
                     entities.append(self._entity(document, known, EntityState.DELETED, doc_id=gone))
-                    if known is not None:
+                    if known is not None and self._owns(known.doc_id, document.id):
                         remove.add(known.doc_id)
+                    if known is not None and known.state is EntityState.INDEXED and is_answer(known.soort):
+                        entities.extend(self._unsuperseded(known))
                     report.deleted += 1
             elif self._unchanged(document, known, retry):
                 report.unchanged += 1
@@ -212,6 +218,24 @@ class Syncer:
         bar.update(len(documents))
         bar.set_postfix(indexed=report.indexed, units=report.units, failed=report.failed, refresh=False)
 
+    def _free(self, doc_id: str, tk_id: str) -> bool:
+        """Whether `doc_id` may be written for this entity: unused, or already this entity's (or an upload's)."""
+        stored = self.writer.document(doc_id)
+        return stored is None or stored.source is None or stored.source.tk_id == tk_id
+
+    def _owns(self, doc_id: str, tk_id: str) -> bool:
+        """Whether the index's `doc_id` is this entity's (or no synced entity's): never another's to remove."""
+        stored = self.writer.document(doc_id)
+        return stored is not None and (stored.source is None or stored.source.tk_id == tk_id)
+
+    def _unsuperseded(self, answer: Entity) -> list[Entity]:
+        """The questions and notices a deleted answer stood in for, queued to be indexed again (next run)."""
+        return [
+            replace(entity, state=EntityState.FAILED, attempts=0, reason="its answer left the source; indexed again")
+            for entity in self.state.of_zaken(answer.zaak_nummers)
+            if entity.state is EntityState.SUPERSEDED
+        ]
+
     def _unchanged(self, document: TkDocument, known: Entity | None, retry: bool) -> bool:
         if known is None or known.record_hash != document.content_hash():
             return False
@@ -229,7 +253,8 @@ class Syncer:
         file_sha256: str | None = None,
         reason: str | None = None,
     ) -> Entity:
-        attempts = ((known.attempts if known else 0) + 1) if state is EntityState.FAILED else 0
+        same = known is not None and known.record_hash == document.content_hash()
+        attempts = ((known.attempts if known and same else 0) + 1) if state is EntityState.FAILED else 0
         return Entity(
             tk_id=document.id,
             doc_id=doc_id or doc_id_for(document),
@@ -259,11 +284,9 @@ class Syncer:
         for tk_id, result in results:
             document, known = by_id[tk_id]
             doc_id = doc_id_for(document)
-            if doc_id in taken:  # two entities under one KOOP id in a batch: the GUID keeps them apart
-                doc_id = f"tk-{document.id}"
+            if doc_id in taken or not self._free(doc_id, document.id):
+                doc_id = f"tk-{document.id}"  # two entities under one KOOP id: the GUID keeps them apart
             taken.add(doc_id)
-            if known is not None and known.doc_id != doc_id:
-                remove.add(known.doc_id)  # the source gave it a KOOP id since: one id, not two
             report.fetch_seconds += time.perf_counter() - started
             if isinstance(result, SourceError):
                 self._fail(document, known, str(result), entities, report)
@@ -281,6 +304,8 @@ class Syncer:
             if layout_not_recognised(item):
                 report.unrecognised += 1
                 logger.warning("sync: %s (%s): %s", doc_id, document.soort, "; ".join(item.document.warnings))
+            if known is not None and known.doc_id != doc_id and self._owns(known.doc_id, document.id):
+                remove.add(known.doc_id)  # the source gave it a KOOP id since: one id, not two
             entity = self._entity(document, known, EntityState.INDEXED, doc_id=doc_id, file_sha256=result.sha256)
             entities.append(entity)
             parsed.append((document, with_source(item, document), known))
