@@ -77,18 +77,28 @@ class QuestionSet:
         return (self.answered_on - self.submitted).days
 
 
-def _soort(document: Document) -> str:
-    return document.source.soort if document.source else ""
+def soort_role(soort: str | None) -> str | None:
+    """The role the source's Soort gives a document in its Zaak: 'answer' ("Antwoord schriftelijke vragen",
+    "… (nader)"), 'notice' ("Mededeling (uitstel antwoord)"), 'question' ("Schriftelijke vragen"), or None."""
+    if not soort:
+        return None
+    if soort.startswith("Antwoord schriftelijke vragen"):
+        return "answer"
+    if soort.startswith("Mededeling"):
+        return "notice"
+    if soort.startswith("Schriftelijke vragen"):
+        return "question"
+    return None
 
 
 def role(document: Document) -> str | None:
     """'question', 'notice' or 'answer' for the documents a question set is made of; None for the rest."""
-    soort = _soort(document)
-    if document.kind is DocumentKind.WRITTEN_ANSWERS or soort.startswith("Antwoord schriftelijke vragen"):
+    by_soort = soort_role(document.source.soort if document.source else None)
+    if document.kind is DocumentKind.WRITTEN_ANSWERS or by_soort == "answer":
         return "answer"
-    if document.kind is DocumentKind.POSTPONEMENT or soort.startswith("Mededeling"):
+    if document.kind is DocumentKind.POSTPONEMENT or by_soort == "notice":
         return "notice"
-    if document.kind is DocumentKind.WRITTEN_QUESTIONS or soort.startswith("Schriftelijke vragen"):
+    if document.kind is DocumentKind.WRITTEN_QUESTIONS or by_soort == "question":
         return "question"
     return None
 

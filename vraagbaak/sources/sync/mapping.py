@@ -18,8 +18,6 @@ from vraagbaak.units import Document, ParsedDocument, SourceRecord
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 ASKERS = ("Indiener", "Medeindiener")
 ADDRESSED = "Gericht aan"
-ANSWER_PREFIX = "Antwoord schriftelijke vragen"
-"""Soorten whose documents answer a Zaak's questions: "Antwoord schriftelijke vragen", "… (nader)"."""
 
 
 def doc_id_for(document: TkDocument) -> str:
@@ -33,10 +31,6 @@ def doc_id_for(document: TkDocument) -> str:
 
 def zaak_nummers(document: TkDocument) -> tuple[str, ...]:
     return tuple(sorted({zaak.nummer for zaak in document.zaken if zaak.nummer}))
-
-
-def is_answer(soort: str | None) -> bool:
-    return bool(soort) and str(soort).startswith(ANSWER_PREFIX)
 
 
 def source_record(document: TkDocument) -> SourceRecord:

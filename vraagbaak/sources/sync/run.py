@@ -24,8 +24,9 @@ from tqdm import tqdm
 
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.parsing import layout_not_recognised
+from vraagbaak.retrieval.questions import soort_role
 from vraagbaak.sources.sync.index_writer import IndexWriter
-from vraagbaak.sources.sync.mapping import doc_id_for, is_answer, with_source, without_units, zaak_nummers
+from vraagbaak.sources.sync.mapping import doc_id_for, with_source, without_units, zaak_nummers
 from vraagbaak.sources.sync.records_json import tk_from_json, tk_to_json
 from vraagbaak.sources.sync.state import Entity, EntityState, SyncState
 from vraagbaak.sources.tk.client import TkOData
@@ -45,8 +46,6 @@ DEFAULT_KINDS = (
     "Verslag van een schriftelijk overleg",
 )
 """Matched by prefix, so "Antwoord schriftelijke vragen (nader)" and later variants come along."""
-SUPERSEDED_BY_ANSWER = ("Schriftelijke vragen", "Mededeling")
-"""Soorten whose units the Zaak's answer stands in for once it is indexed."""
 
 CHECKPOINT_MARGIN = timedelta(minutes=10)
 
@@ -100,8 +99,13 @@ def _suffix(resource: Resource) -> str:
     return {PDF: ".pdf", DOCX: ".docx"}.get(resource.content_type, ".txt")
 
 
+def is_answer(soort: str | None) -> bool:
+    return soort_role(soort) == "answer"
+
+
 def _is_superseded_kind(soort: str | None) -> bool:
-    return bool(soort) and str(soort).startswith(SUPERSEDED_BY_ANSWER)
+    """Questions and notices: the Zaak's answer stands in for their units once it is indexed."""
+    return soort_role(soort) in ("question", "notice")
 
 
 class Syncer:
@@ -188,8 +192,9 @@ class Syncer:
         entities: list[Entity] = []
         remove: set[str] = set()
         pending: list[tuple[TkDocument, Entity | None]] = []
+        remembered = self.state.get_many(document.id for document in documents)
         for document in documents:
-            known = self.state.get(document.id)
+            known = remembered.get(document.id)
             if not retry and document.id in self._retried:
                 report.unchanged += 1  # tried at the start of this run already
             elif document.verwijderd:
@@ -224,9 +229,8 @@ class Syncer:
         return stored is None or stored.source is None or stored.source.tk_id == tk_id
 
     def _owns(self, doc_id: str, tk_id: str) -> bool:
-        """Whether the index's `doc_id` is this entity's (or no synced entity's): never another's to remove."""
-        stored = self.writer.document(doc_id)
-        return stored is not None and (stored.source is None or stored.source.tk_id == tk_id)
+        """Whether the index holds `doc_id` as this entity's (or no synced entity's): never another's to remove."""
+        return self.writer.holds(doc_id) and self._free(doc_id, tk_id)
 
     def _unsuperseded(self, answer: Entity) -> list[Entity]:
         """The questions and notices a deleted answer stood in for, queued to be indexed again (next run)."""
