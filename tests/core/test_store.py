@@ -45,7 +45,7 @@ def test_load_index_round_trips_units_documents_and_vectors(index_dir: Path) -> 
     assert list(content.documents) == ["doc_a"]
     assert content.manifest.counts.vectors == content.vectors.ntotal == 6  # question + answer per unit
     assert content.manifest.vector_index_kind == "flat"
-    assert set(content.manifest.files) >= {"vectors.faiss", "vector_map.npz", "units.jsonl", "documents.jsonl"}
+    assert set(content.manifest.files) >= {"vectors.npy", "vector_map.npz", "units.jsonl", "documents.jsonl"}
 
 
 def test_load_index_without_index_says_how_to_build_one(tmp_path: Path) -> None:
@@ -53,8 +53,8 @@ def test_load_index_without_index_says_how_to_build_one(tmp_path: Path) -> None:
         load_index(tmp_path / "nothing-here")
 
 
-def test_truncated_faiss_file_is_refused_with_rebuild_hint(index_dir: Path) -> None:
-    path = _generation_dir(index_dir) / "vectors.faiss"
+def test_truncated_vectors_file_is_refused_with_rebuild_hint(index_dir: Path) -> None:
+    path = _generation_dir(index_dir) / "vectors.npy"
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(IndexCorruptError, match=r"truncated.*rebuild"):
         load_index(index_dir)
@@ -85,7 +85,7 @@ def test_an_index_of_format_1_is_refused_by_name_with_a_rebuild_hint(index_dir: 
     path = _generation_dir(index_dir) / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**manifest, "format_version": 1}), encoding="utf-8")
-    with pytest.raises(ManifestMismatchError, match=r"has index format 1, this version reads 2; rebuild the index"):
+    with pytest.raises(ManifestMismatchError, match=r"has index format 1, this version reads 2 and 3; rebuild the index"):
         load_index(index_dir)
 
 

@@ -3,8 +3,9 @@
 Layout of an index directory:
 
     CURRENT               name of the generation that is live (replaced atomically)
-    gen-<time>-<rand>/    one complete index: manifest.json, vectors.faiss,
-                          vector_map.npz, documents.jsonl, and per part of the
+    gen-<time>-<rand>/    one complete index: manifest.json, the vectors (vectors.npy
+                          for an exact index, vectors.faiss for an approximate
+                          one), vector_map.npz, documents.jsonl, and per part of the
                           units (manifest `parts`) a units file and a terms file:
                           units.jsonl + bm25/terms.npz, units-000001.jsonl +
                           bm25/terms-000001.npz, ...
@@ -37,7 +38,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +49,9 @@ from vraagbaak.errors import IndexCorruptError, IndexLockedError, IndexNotFoundE
 from vraagbaak.store.chunking import VectorField
 from vraagbaak.store.lexical import LexicalIndex, TermCounts
 from vraagbaak.store.manifest import MANIFEST, FileInfo, Manifest, PartInfo, read_manifest, verify_file, verify_files
+from vraagbaak.store.streamed import Lines, StoredDocuments, document_lines, write_documents, write_lines
 from vraagbaak.store.vector_index import FaissIndex, read_vector_index, write_vector_index
+from vraagbaak.store.vector_rows import StoredRows, VectorRows, read_rows, write_rows
 from vraagbaak.units import Document, Unit
 
 logger = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ logger = logging.getLogger(__name__)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 VECTORS = "vectors.faiss"
+VECTOR_ROWS = "vectors.npy"
 VECTOR_MAP = "vector_map.npz"
 DOCUMENTS = "documents.jsonl"
 BM25 = "bm25"
@@ -87,10 +91,10 @@ class VectorMap:
 
 @dataclass(frozen=True)
 class NewPart:
-    """A part to write: its units as JSON lines (no newlines) and their term counts."""
+    """A part to write: its units as JSON lines (new ones in memory, kept ones copied) and their term counts."""
 
     info: PartInfo
-    lines: list[bytes]
+    lines: tuple[Lines, ...]
     terms: TermCounts
 
 
@@ -107,13 +111,22 @@ Part = NewPart | KeptPart
 
 
 @dataclass(frozen=True)
+class DocumentList:
+    """A generation's document list as an update writes it: what it keeps of the previous one, copied
+    line by line, then the `added` documents; the previous list is never loaded."""
+
+    kept: StoredDocuments
+    added: tuple[Document, ...]
+
+
+@dataclass(frozen=True)
 class GenerationDraft:
     """What `write_generation` writes; the manifest's `files` are filled in as the files are written."""
 
     manifest: Manifest
-    documents: dict[str, Document]
+    documents: dict[str, Document] | DocumentList
     vector_map: VectorMap
-    vectors: FaissIndex
+    vectors: FaissIndex | VectorRows  # rows for an exact index, a FAISS index for an approximate one
     parts: tuple[Part, ...]
 
 
@@ -182,9 +195,11 @@ def write_generation(index_dir: Path, draft: GenerationDraft) -> WrittenGenerati
         os.rename(staging, index_dir / name)
         _fsync_dir(index_dir)
         _point_current(index_dir, name)
-    except OSError as error:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(index_dir / name, ignore_errors=True)
+        if not isinstance(error, OSError):
+            raise  # a previous generation's file failed its checksum while copied, say
         reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
         raise IndexWriteError(
             f"could not write the index to {index_dir}: {reason}; the previous index is unchanged"
@@ -198,21 +213,25 @@ def write_generation(index_dir: Path, draft: GenerationDraft) -> WrittenGenerati
 def _write_files(folder: Path, draft: GenerationDraft) -> tuple[dict[str, FileInfo], list[str]]:
     files: dict[str, FileInfo] = {}
     linked: list[str] = []
-    digest, size = write_vector_index(draft.vectors, folder / VECTORS)
-    files[VECTORS] = FileInfo(sha256=digest, bytes=size)
+    if isinstance(draft.vectors, VectorRows):
+        files[VECTOR_ROWS] = write_rows(draft.vectors, folder / VECTOR_ROWS, draft.manifest.model.dimension)
+    else:
+        digest, size = write_vector_index(draft.vectors, folder / VECTORS)
+        files[VECTORS] = FileInfo(sha256=digest, bytes=size)
     vector_map = draft.vector_map
     stream = io.BytesIO()
     np.savez(
         stream, ids=vector_map.ids, unit_rows=vector_map.unit_rows, fields=vector_map.fields, parts=vector_map.parts
     )
     files[VECTOR_MAP] = _write_bytes(folder / VECTOR_MAP, stream.getvalue())
-    documents = "".join(doc.model_dump_json() + "\n" for doc in draft.documents.values())
-    files[DOCUMENTS] = _write_bytes(folder / DOCUMENTS, documents.encode("utf-8"))
+    listed = draft.documents
+    kept, added = (listed.kept, listed.added) if isinstance(listed, DocumentList) else (None, listed.values())
+    lines = (doc.model_dump_json().encode("utf-8") for doc in added)
+    files[DOCUMENTS] = write_documents(folder / DOCUMENTS, kept, lines)
     (folder / BM25).mkdir()
     for part in draft.parts:
         if isinstance(part, NewPart):
-            units = b"".join(line + b"\n" for line in part.lines)
-            files[part.info.units_file] = _write_bytes(folder / part.info.units_file, units)
+            files[part.info.units_file] = write_lines(folder / part.info.units_file, part.lines)
             files[part.info.terms_file] = _write_bytes(folder / part.info.terms_file, part.terms.to_bytes())
             continue
         for file in part.info.files:
@@ -347,13 +366,18 @@ def _load_generation(folder: Path, name: str) -> IndexContent:
     manifest = read_manifest(folder)
     verify_files(folder, manifest)
     parts_files = [file for part in manifest.parts for file in part.files]
-    required = (VECTORS, VECTOR_MAP, DOCUMENTS, *parts_files)
+    required = (_vectors_file(folder, manifest), VECTOR_MAP, DOCUMENTS, *parts_files)
     if missing := [name for name in required if name not in manifest.files]:
         raise IndexCorruptError(f"{folder} lacks {', '.join(missing)}; rebuild the index")
-    vectors = read_vector_index(folder / VECTORS, manifest.model.dimension)
+    try:
+        vector_map = _read_vector_map(folder)
+    except (ValueError, KeyError, OSError) as error:
+        raise IndexCorruptError(f"{folder} holds an unreadable vector map ({error}); rebuild the index") from error
+    vectors = _read_vectors(folder, manifest)
+    if isinstance(vectors, StoredRows):
+        vectors = read_rows(vectors, vector_map.ids, manifest.model.dimension, manifest.vector_index, verify=False)
     try:
         documents = _read_documents(folder)
-        vector_map = _read_vector_map(folder)
         every: list[Unit] = []
         terms = []
         for part in manifest.parts:
@@ -367,6 +391,53 @@ def _load_generation(folder: Path, name: str) -> IndexContent:
         raise IndexCorruptError(f"{folder} holds unreadable metadata ({error}); rebuild the index") from error
     _check_consistency(folder, manifest, documents, units, vector_map, vectors)
     return IndexContent(manifest, documents, units, vector_map, vectors, lexical, generation=name)
+
+
+def _vectors_file(folder: Path, manifest: Manifest) -> str:
+    """The file that holds a generation's vectors: rows for an exact index (format 3), else FAISS's."""
+    if VECTOR_ROWS in manifest.files:
+        if manifest.vector_index_kind != "flat":
+            raise IndexCorruptError(f"{folder}: a {manifest.vector_index_kind} index stored as rows; rebuild it")
+        return VECTOR_ROWS
+    return VECTORS
+
+
+def _read_vectors(folder: Path, manifest: Manifest) -> FaissIndex | StoredRows:
+    """A FAISS file read whole; a rows file only named (`vector_rows` streams it), its checksum checked as read."""
+    if _vectors_file(folder, manifest) == VECTORS:
+        return read_vector_index(folder / VECTORS, manifest.model.dimension)
+    return StoredRows(folder / VECTOR_ROWS, manifest.files[VECTOR_ROWS])
+
+
+def read_documents(index_dir: Path, doc_ids: Collection[str]) -> dict[str, Document]:
+    """The documents of the current generation that `doc_ids` names, read in one pass over its list
+    (only those are decoded): what a writer needs of a few documents without holding them all."""
+    wanted = set(doc_ids)
+    if not wanted:
+        return {}
+    return {
+        doc_id: Document.model_validate_json(line) for doc_id, line in _document_list(index_dir)[1] if doc_id in wanted
+    }
+
+
+def document_sources(index_dir: Path) -> tuple[str, dict[str, str | None]]:
+    """The current generation's name and, per document, the open-data Id it was synced from (None for
+    a document added by hand): a few bytes a document, where the documents themselves take kilobytes."""
+    name, lines = _document_list(index_dir)
+    sources: dict[str, str | None] = {}
+    for doc_id, line in lines:
+        source = json.loads(line).get("source")
+        sources[doc_id] = source.get("tk_id") if isinstance(source, dict) else None
+    return name, sources
+
+
+def _document_list(index_dir: Path) -> tuple[str, Iterator[tuple[str, bytes]]]:
+    name = current_generation(index_dir)
+    folder = index_dir / name
+    manifest = read_manifest(folder)
+    if DOCUMENTS not in manifest.files:
+        raise IndexCorruptError(f"{folder} lacks {DOCUMENTS}; rebuild the index")
+    return name, document_lines(folder / DOCUMENTS, manifest.files[DOCUMENTS])
 
 
 def _read_documents(folder: Path) -> dict[str, Document]:
@@ -402,58 +473,62 @@ class StoredGeneration:
     name: str
     folder: Path
     manifest: Manifest
-    documents: dict[str, Document]
     vector_map: VectorMap
-    vectors: FaissIndex
+    vectors: FaissIndex | StoredRows  # an exact index's rows are streamed, never loaded, by an update
 
 
 def read_for_update(index_dir: Path) -> StoredGeneration:
-    """The current generation's documents, vector map and vectors, each checked against its checksum.
+    """The current generation's vector map and vectors, each checked against its checksum.
 
     Call with `writer_lock` held, so the generation cannot change meanwhile. The parts are not
-    read: an update links those it keeps and reads (`read_part`) only those it rewrites.
+    read: an update links those it keeps and copies those it rewrites. Neither are the
+    document list and an exact index's vectors: the update copies them as it writes
+    (`streamed`, `vector_rows`), checking their checksums as it goes.
     """
     name = current_generation(index_dir)
     folder = index_dir / name
     if not folder.is_dir():
         raise IndexCorruptError(f"{folder} is missing although CURRENT names it; rebuild the index")
     manifest = read_manifest(folder)
-    for file in (VECTORS, VECTOR_MAP, DOCUMENTS):
+    vectors_file = _vectors_file(folder, manifest)
+    for file in (VECTOR_MAP,) if vectors_file == VECTOR_ROWS else (VECTORS, VECTOR_MAP):
         verify_file(folder, file, manifest)
-    vectors = read_vector_index(folder / VECTORS, manifest.model.dimension)
+    if DOCUMENTS not in manifest.files:
+        raise IndexCorruptError(f"{folder} lacks {DOCUMENTS}; rebuild the index")
     try:
-        documents = _read_documents(folder)
         vector_map = _read_vector_map(folder)
-    except (ValueError, KeyError, OSError, json.JSONDecodeError) as error:
-        raise IndexCorruptError(f"{folder} holds unreadable metadata ({error}); rebuild the index") from error
-    if (len(documents), len(vector_map), int(vectors.ntotal)) != (
+    except (ValueError, KeyError, OSError) as error:
+        raise IndexCorruptError(f"{folder} holds an unreadable vector map ({error}); rebuild the index") from error
+    vectors = _read_vectors(folder, manifest)
+    held = len(vector_map) if isinstance(vectors, StoredRows) else int(vectors.ntotal)
+    if (len(manifest.corpus), len(vector_map), held) != (
         manifest.counts.documents,
         manifest.counts.vectors,
         manifest.counts.vectors,
     ):
         raise IndexCorruptError(f"{folder}: its files disagree with the manifest's counts; rebuild the index")
-    return StoredGeneration(name, folder, manifest, documents, vector_map, vectors)
+    return StoredGeneration(name, folder, manifest, vector_map, vectors)
 
 
-def read_part(folder: Path, manifest: Manifest, part: PartInfo) -> NewPart:
-    """A part's units (as JSON lines) and term counts, each file checked against its checksum as it is read."""
-    lines = _split_lines(_verified_bytes(folder, part.units_file, manifest))
-    terms = TermCounts.from_bytes(_verified_bytes(folder, part.terms_file, manifest), folder / part.terms_file)
-    if len(lines) != part.units or terms.size != part.units:
+def read_terms(folder: Path, files: dict[str, FileInfo], part: PartInfo) -> TermCounts:
+    """A part's term counts, checked against its checksum as read (its units are copied, not read: `StoredLines`)."""
+    terms = TermCounts.from_bytes(_verified_bytes(folder, part.terms_file, files), folder / part.terms_file)
+    if terms.size != part.units:
         raise IndexCorruptError(f"{folder}: part {part.id} does not hold {part.units} units; rebuild the index")
-    return NewPart(part, lines, terms)
+    return terms
 
 
-def _verified_bytes(folder: Path, name: str, manifest: Manifest) -> bytes:
-    """A file's bytes, read once and checked against the manifest (as `verify_file` checks a file)."""
-    expected = manifest.files.get(name)
+def _verified_bytes(folder: Path, name: str, files: dict[str, FileInfo]) -> bytes:
+    """A file's bytes, read once and checked against the checksum its manifest records."""
+    expected = files.get(name)
     try:
         data = (folder / name).read_bytes()
     except FileNotFoundError:
         raise IndexCorruptError(f"{folder / name} is missing; rebuild the index with `vraagbaak index build`") from None
-    if expected is None or len(data) != expected.bytes or hashlib.sha256(data).hexdigest() != expected.sha256:
-        verify_file(folder, name, manifest)  # says which of the checks failed, in the words of a load
-        raise IndexCorruptError(f"{folder / name} changed while it was read; try again")
+    if expected is None or len(data) != expected.bytes:
+        raise IndexCorruptError(f"{folder / name} has {len(data)} bytes, its manifest another size; rebuild the index")
+    if hashlib.sha256(data).hexdigest() != expected.sha256:
+        raise IndexCorruptError(f"{folder / name} fails its checksum (changed or corrupted); rebuild the index")
     return data
 
 
@@ -461,10 +536,6 @@ def _read_lines(path: Path) -> list[str]:
     # Split on "\n" alone: JSON escapes it inside strings, but not U+2028 and its kin, which
     # str.splitlines would also split on.
     return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
-
-
-def _split_lines(data: bytes) -> list[bytes]:
-    return [line for line in data.split(b"\n") if line.strip()]
 
 
 def _check_consistency(

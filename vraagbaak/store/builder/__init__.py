@@ -5,9 +5,12 @@
 proportion to the change, where the libraries allow it:
 
 - only new units are embedded, and only their text is analysed for BM25;
-- FAISS vectors are added with `add_with_ids` and removed by id in the loaded
-  index; an IVF index keeps its centroids until it drifts past its retraining
-  limits (`vector_index.update_vector_index`, recorded in the manifest);
+- an exact index's vectors are rows of a plain matrix (`vector_rows`): the next
+  generation's file is the kept rows copied from the previous one in blocks,
+  then the new ones, so an update from disk loads no vectors at all; an
+  approximate index (IVF, HNSW) is changed in place in FAISS, and IVF keeps its
+  centroids until it drifts past its retraining limits
+  (`vector_index.update_vector_index`, recorded in the manifest);
 - units and their term counts live in parts of whole documents
   (`manifest.PartInfo`, parts.py). A part the change does not touch is
   hard-linked into the new generation with its recorded checksum; a part that
@@ -18,14 +21,17 @@ proportion to the change, where the libraries allow it:
 - the vector map is filtered and appended, vector ids keep counting up from
   the manifest's `next_vector_id` and are never reused.
 
-Proportional to the whole index still: FAISS serialises a whole index, so
-`vectors.faiss` (like the small vector map and document list) is written and
-hashed whole on every change; and every BM25 score depends on the number of
-units and their mean length, so the score array is recomputed from the term
-counts in memory (vectorised; no text read). Given the serving generation in
-memory (`current`), an update reads nothing of the old generation but the parts
-it rewrites, and hands the new generation back in memory
-(`BuildReport.content`), so the service swaps to it without loading it again.
+Proportional to the whole index still: the vectors file, the small vector map
+and the document list are written (the vectors copied, not loaded) and hashed
+whole on every change, and an approximate index is serialised whole by FAISS;
+every BM25 score depends on the number of units and their mean length, so the
+score array is recomputed from the term counts in memory when an index is
+loaded (vectorised; no text read). Given the serving generation in memory
+(`current`), an update reads nothing of the old generation but the parts it
+rewrites and the vectors it copies, and hands the new generation back in
+memory (`BuildReport.content`), so the service swaps to it without loading it
+again. Without it (sync, `vraagbaak index add`), an update holds the batch, the
+document records and the vector map, never the index.
 Every write goes through `generations.write_generation`, so it is atomic.
 """
 

@@ -25,6 +25,7 @@ from vraagbaak.store.generations import (
 from vraagbaak.store.lexical import LexicalIndex
 from vraagbaak.store.manifest import BuildInfo, Counts, Manifest, ModelInfo
 from vraagbaak.store.vector_index import VectorIndexConfig, build_vector_index, trained_state
+from vraagbaak.store.vector_rows import VectorRows
 from vraagbaak.units import ParsedDocument, Unit
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class BuildReport:
     seconds: float = 0.0
     encode_seconds: float = 0.0
     generation: str = ""
+    previous: str = ""  # the generation it started from ("" for a build)
     vector_index: str = ""  # "built", "changed in place", "rebuilt: ...", "retrained: ..."
     files_linked: int = 0  # files carried over from the previous generation unchanged
     bytes_written: int = 0
@@ -165,7 +167,8 @@ def build_locked(
         vector_state=trained_state(vectors),
         build=build,
     )
-    written = write_generation(index_dir, GenerationDraft(manifest, documents, embedded.map, vectors, tuple(parts)))
+    stored = VectorRows(None, np.zeros(0, bool), embedded.vectors) if kind == "flat" else vectors
+    written = write_generation(index_dir, GenerationDraft(manifest, documents, embedded.map, stored, tuple(parts)))
     lexical = LexicalIndex.from_parts([part.terms for part in parts])
     content = IndexContent(written.manifest, documents, tuple(units), embedded.map, vectors, lexical, written.name)
     report = BuildReport(

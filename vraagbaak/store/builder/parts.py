@@ -2,7 +2,10 @@
 
 A part the change does not touch is kept (linked into the next generation);
 one that loses a document is rewritten from its verified bytes; small parts
-at the tail are merged like the digits of a binary counter (`compact`).
+at the tail are merged like the digits of a binary counter (`compact`). The
+units of a rewritten or merged part are copied line by line from the files that
+held them (`streamed.StoredLines`), never read whole: only term counts are
+held in memory, so an update's memory does not grow with the parts it merges.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from vraagbaak.store.generations import NewPart, Part, StoredGeneration, read_part
+from vraagbaak.store.generations import NewPart, Part, read_terms
 from vraagbaak.store.lexical import TermCounts
 from vraagbaak.store.manifest import PartInfo
+from vraagbaak.store.streamed import Lines, StoredLines
 from vraagbaak.units import Unit
 
 logger = logging.getLogger(__name__)
@@ -52,22 +56,22 @@ def new_parts(documents: Sequence[tuple[str, Sequence[Unit]]], next_id: Callable
         units = [unit for _, doc_units in group for unit in doc_units]
         info = PartInfo(id=next_id(), documents={doc_id: len(doc_units) for doc_id, doc_units in group})
         lines = [unit.model_dump_json().encode("utf-8") for unit in units]
-        parts.append(NewPart(info, lines, TermCounts.from_texts([unit.text for unit in units])))
+        parts.append(NewPart(info, (lines,), TermCounts.from_texts([unit.text for unit in units])))
     return parts
 
 
-def compact(parts: list[Part], base: StoredGeneration, next_id: Callable[[], int]) -> list[Part]:
+def compact(parts: list[Part], next_id: Callable[[], int]) -> list[Part]:
     """Merge tail parts while the one before is less than twice the last; then merge the smallest
     neighbours while there are more than ceil(units / PART_UNITS) + _SPARE_PARTS parts."""
     parts = list(parts)
     while len(parts) >= 2 and _mergeable(parts[-2], parts[-1]):
-        parts[-2:] = [_merge(parts[-2], parts[-1], base, next_id())]
+        parts[-2:] = [_merge(parts[-2], parts[-1], next_id())]
     limit = math.ceil(sum(part.info.units for part in parts) / PART_UNITS) + _SPARE_PARTS
     while len(parts) > limit:
         at = min(range(len(parts) - 1), key=lambda i: parts[i].info.units + parts[i + 1].info.units)
         if parts[at].info.units + parts[at + 1].info.units > PART_UNITS:
             break
-        parts[at : at + 2] = [_merge(parts[at], parts[at + 1], base, next_id())]
+        parts[at : at + 2] = [_merge(parts[at], parts[at + 1], next_id())]
     return parts
 
 
@@ -76,20 +80,41 @@ def _mergeable(before: Part, last: Part) -> bool:
     return together <= PART_UNITS and before.info.units < 2 * last.info.units
 
 
-def _merge(first: Part, second: Part, base: StoredGeneration, part_id: int) -> NewPart:
-    one, two = materialise(first, base), materialise(second, base)
-    info = PartInfo(id=part_id, documents={**one.info.documents, **two.info.documents})
-    return NewPart(info, one.lines + two.lines, TermCounts.concatenate([one.terms, two.terms]))
+def _merge(first: Part, second: Part, part_id: int) -> NewPart:
+    info = PartInfo(id=part_id, documents={**first.info.documents, **second.info.documents})
+    terms = TermCounts.concatenate([_terms(first), _terms(second)])
+    return NewPart(info, _lines(first) + _lines(second), terms)
 
 
-def materialise(part: Part, base: StoredGeneration) -> NewPart:
-    """A part's units and terms in memory: a kept part is read from its generation, checksums verified."""
-    return part if isinstance(part, NewPart) else read_part(base.folder, base.manifest, part.info)
+def _lines(part: Part) -> tuple[Lines, ...]:
+    """A part's units as lines to write: a kept part's file to copy, checked as it is copied."""
+    if isinstance(part, NewPart):
+        return part.lines
+    file = part.info.units_file
+    return (StoredLines(part.folder / file, part.files[file], part.info.units),)
 
 
-def drop_documents(
-    parts: list[Part], drop: set[str], base: StoredGeneration, ids: PartIds
-) -> tuple[list[Part], np.ndarray]:
+def _terms(part: Part) -> TermCounts:
+    """A part's term counts in memory: a kept part's read from its generation, checksum verified."""
+    return part.terms if isinstance(part, NewPart) else read_terms(part.folder, part.files, part.info)
+
+
+def _select(lines: tuple[Lines, ...], keep: np.ndarray) -> tuple[Lines, ...]:
+    """The lines that `keep` marks (one flag per line, over all the segments in order)."""
+    selected: list[Lines] = []
+    start = 0
+    for segment in lines:
+        size = segment.kept if isinstance(segment, StoredLines) else len(segment)
+        flags = keep[start : start + size]
+        start += size
+        if isinstance(segment, StoredLines):
+            selected.append(segment.select(flags))
+        else:
+            selected.append([line for line, stays in zip(segment, flags.tolist(), strict=True) if stays])
+    return tuple(selected)
+
+
+def drop_documents(parts: list[Part], drop: set[str], ids: PartIds) -> tuple[list[Part], np.ndarray]:
     """`parts` without the documents `drop`, and which rows (units) of the old order stay.
 
     A part holding none of them stays as it is (to be linked); one holding some is rewritten
@@ -107,7 +132,6 @@ def drop_documents(
         keep_rows.append(keep)
         remaining = {doc_id: count for doc_id, count in documents.items() if doc_id not in drop}
         if remaining:
-            whole = materialise(part, base)
-            lines = [line for line, stays in zip(whole.lines, keep.tolist(), strict=True) if stays]
-            kept.append(NewPart(PartInfo(id=ids.take(), documents=remaining), lines, whole.terms.select(keep)))
+            info = PartInfo(id=ids.take(), documents=remaining)
+            kept.append(NewPart(info, _select(_lines(part), keep), _terms(part).select(keep)))
     return kept, np.concatenate(keep_rows) if keep_rows else np.zeros(0, bool)
