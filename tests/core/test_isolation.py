@@ -112,7 +112,7 @@ def test_a_parser_bug_refuses_that_file_only() -> None:
     with ParseWorker(runner=_bug_when_odd) as worker:
         with pytest.raises(ParseError) as failed:
             worker.parse_file(odd)
-        assert str(failed.value) == f"{odd}: the parser failed (RuntimeError: unexpected layout); refused"
+        assert str(failed.value) == f"{odd}: the parser failed on this file (a fault logged by the server); refused"
         assert worker.parse_file(GOOD).document.doc_id == GOOD.stem
         assert worker.starts == 1  # a Python exception leaves the worker sound
 

@@ -6,13 +6,29 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from tests.service.conftest import API_KEY
+
 
 def test_healthz_and_readyz_when_loaded(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["status"] == "ready" and ready.json()["model"] == "fake:keywords"
+    assert ready.json()["status"] == "ready" and ready.json()["index_generation"].startswith("gen-")
+    assert ready.json()["model"] is None  # the model id only with the admin key
     assert (ready.json()["documents"], ready.json()["units"]) == (2, 5)
+
+
+def test_readyz_and_metrics_name_the_model_only_with_the_key(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(api_key=API_KEY)
+    assert client.get("/readyz").json()["model"] is None
+    assert client.get("/readyz", headers={"X-API-Key": "x" * 16}).json()["model"] is None  # a wrong key: no more
+    assert client.get("/readyz", headers={"X-API-Key": API_KEY}).json()["model"] == "fake:keywords"
+    assert client.get("/readyz", headers={"Authorization": f"Bearer {API_KEY}"}).json()["model"] == "fake:keywords"
+    public = client.get("/metrics").text
+    assert "vraagbaak_index_info" not in public and "fake:keywords" not in public
+    assert "vraagbaak_index_documents 2.0" in public and "vraagbaak_ready 1.0" in public
+    keyed = client.get("/metrics", headers={"X-API-Key": API_KEY}).text
+    assert 'vraagbaak_index_info{generation="gen-' in keyed and 'model="fake:keywords"' in keyed
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:

@@ -16,8 +16,8 @@ REQUESTS = "vraagbaak_http_requests_total"
 DURATION = "vraagbaak_http_request_duration_seconds"
 
 
-def scrape(client: TestClient) -> Samples:
-    response = client.get("/metrics")
+def scrape(client: TestClient, headers: dict[str, str] | None = None) -> Samples:
+    response = client.get("/metrics", headers=headers)
     assert response.status_code == 200
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
@@ -34,8 +34,9 @@ def label_values(samples: Samples, label: str) -> set[str]:
     return {dict(labels)[label] for _, labels in samples if label in dict(labels)}
 
 
-def test_metrics_keep_their_names_and_content_type(client: TestClient) -> None:
-    response = client.get("/metrics")
+def test_metrics_keep_their_names_and_content_type(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(api_key=API_KEY)
+    response = client.get("/metrics", headers={"X-API-Key": API_KEY})
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     families = {family.name: family.type for family in text_string_to_metric_families(response.text)}
     assert families == {
@@ -55,13 +56,15 @@ def test_metrics_keep_their_names_and_content_type(client: TestClient) -> None:
     assert "_created" not in response.text
 
 
-def test_metrics_count_requests_per_route_template(client: TestClient) -> None:
-    before = scrape(client)
+def test_metrics_count_requests_per_route_template(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(api_key=API_KEY)
+    keyed = {"Authorization": f"Bearer {API_KEY}"}  # how a Prometheus scrape config sends it
+    before = scrape(client, keyed)
     client.post("/v1/search", json={"question": "windmolens"})
     client.get("/v1/units/energie:1")
     client.get("/v1/units/nergens:1")
     client.post("/v1/search", json={"question": "windmolens", "k": 0})
-    after = scrape(client)
+    after = scrape(client, keyed)
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)

@@ -18,13 +18,13 @@ def test_serve_passes_flags_over_settings_to_uvicorn(
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
     monkeypatch.setenv("VRAAGBAAK_PORT", "9001")
-    monkeypatch.setenv("VRAAGBAAK_API_KEY", "sleutel")
+    monkeypatch.setenv("VRAAGBAAK_API_KEY", "sleutel-van-16-tekens")
     assert main(["serve", "--index", str(tmp_path / "index"), "--host", "127.0.0.2"]) == 0
     [(app, kwargs)] = calls
     assert (kwargs["host"], kwargs["port"]) == ("127.0.0.2", 9001)
     settings = app.state.settings
     assert settings.index_dir == tmp_path / "index"
-    assert settings.api_key.get_secret_value() == "sleutel"
+    assert settings.api_key.get_secret_value() == "sleutel-van-16-tekens"
     assert app.state.retriever is None  # loaded by the lifespan, not at construction
     assert "http://127.0.0.2:9001/" in capsys.readouterr().out
 

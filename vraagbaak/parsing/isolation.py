@@ -250,7 +250,8 @@ class ParseWorker:
                 conn.send(job)
             except (OSError, ValueError) as error:  # the worker died between jobs
                 self._stop()
-                raise ParseError(f"{job.name}: the parse worker stopped unexpectedly ({error}); refused") from error
+                logger.warning("%s: sending to the parse worker failed: %s", job.name, error)
+                raise ParseError(f"{job.name}: the parse worker stopped unexpectedly; refused") from error
             return self._await_reply(job, conn)
 
     # -- the process
@@ -307,7 +308,8 @@ class ParseWorker:
             self._stop()
             raise ParseError(self._memory_message(job))
         logger.error("%s: the parser failed:\n%s", job.name, reply.get("trace", ""))
-        raise ParseError(f"{job.name}: the parser failed ({reply.get('error', 'unknown error')}); refused")
+        # The exception's own words stay in the log (above): they name our code, not the file.
+        raise ParseError(f"{job.name}: the parser failed on this file (a fault logged by the server); refused")
 
     def _died(self, job: ParseJob) -> ParseError:
         process = self._process

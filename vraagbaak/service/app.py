@@ -25,9 +25,11 @@ from starlette.types import Scope
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.retrieval.retriever import Retriever, open_retriever
 from vraagbaak.service.batching import QueryBatcher
+from vraagbaak.service.docs import install_docs
 from vraagbaak.service.errors import install_error_handlers, new_error_id, public_message
 from vraagbaak.service.metrics import Metrics, MetricsMiddleware
 from vraagbaak.service.middleware import BodyLimitMiddleware, InFlight, OverloadMiddleware, SecurityHeadersMiddleware
+from vraagbaak.service.monitors.arrivals import take_up
 from vraagbaak.service.replica_watch import start_replica_watch, stop_replica_watch
 from vraagbaak.service.routes import admin, documents, health, monitors, questions, search, similar, units
 from vraagbaak.service.schemas import ERROR_RESPONSES
@@ -75,6 +77,7 @@ async def _load_retriever(app: FastAPI) -> None:
         return
     if app.state.retriever is None:  # an admin reload may have been quicker
         app.state.retriever = retriever
+        await anyio.to_thread.run_sync(take_up, app, retriever)  # monitors: the documents seen at start-up
     logger.info(
         "ready: index generation %s, %d documents, %d units, model %s",
         retriever.generation,
@@ -87,6 +90,8 @@ async def _load_retriever(app: FastAPI) -> None:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loading = None if app.state.retriever is not None else asyncio.create_task(_load_retriever(app))
+    if loading is None:  # a retriever handed in: the monitors learn its documents as after a load
+        await anyio.to_thread.run_sync(take_up, app, app.state.retriever)
     watching = start_replica_watch(app)  # replicas: pick up generations other processes write
     try:
         yield
@@ -110,6 +115,8 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
         summary="Earlier government answers to Dutch parliamentary questions, with citations.",
         version=_version(),
         lifespan=lifespan,
+        docs_url=None,  # our own /docs and /redoc: from package files, not a CDN (service/docs.py)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.retriever = retriever
@@ -123,6 +130,7 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.state.in_flight = InFlight(settings.max_in_flight)
 
     install_error_handlers(app)
+    install_docs(app)
     for module in (search, units, similar, documents, questions, admin, monitors, health):
         app.include_router(module.router, responses=ERROR_RESPONSES)
 

@@ -21,7 +21,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def page_link(base_url: str, result: SearchResult) -> str:
-    """The drafters' page opened at this unit in its document."""
+    """The drafters' page opened at this unit in its document; `base_url` from `links.public_base`
+    (VRAAGBAAK_PUBLIC_URL, never a client's Host header), "" for a root-relative link."""
     return f"{base_url.rstrip('/')}/?{urlencode({'doc': result.doc_id, 'unit': result.unit_id})}"
 
 

@@ -66,9 +66,10 @@ class Metrics:
     def count_update(self, action: str) -> None:
         self._updates.labels(action=action).inc()
 
-    def render(self, retriever: Retriever | None, batch: BatchStats) -> str:
-        """The Prometheus text exposition (format 0.0.4) of the counters and the serving state."""
-        return generate_latest(_Scrape(self.registry, retriever, batch)).decode("utf-8")
+    def render(self, retriever: Retriever | None, batch: BatchStats, with_model: bool = True) -> str:
+        """The Prometheus text exposition (format 0.0.4) of the counters and the serving state;
+        `vraagbaak_index_info` (generation and model id) only `with_model` (a scrape with the admin key)."""
+        return generate_latest(_Scrape(self.registry, retriever, batch, with_model)).decode("utf-8")
 
 
 class _Scrape:
@@ -79,10 +80,13 @@ class _Scrape:
     doubling the series (its switch for that is process-wide).
     """
 
-    def __init__(self, registry: CollectorRegistry, retriever: Retriever | None, batch: BatchStats) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, retriever: Retriever | None, batch: BatchStats, with_model: bool
+    ) -> None:
         self._registry = registry
         self._retriever = retriever
         self._batch = batch
+        self._with_model = with_model
 
     def collect(self) -> Iterator[Metric]:
         for family in self._registry.collect():
@@ -97,11 +101,12 @@ class _Scrape:
             sizes = retriever.content.manifest.counts
             for what, value in (("documents", sizes.documents), ("units", sizes.units), ("vectors", sizes.vectors)):
                 yield GaugeMetricFamily(f"vraagbaak_index_{what}", f"{what.capitalize()} in the loaded index.", value)
-            info = GaugeMetricFamily(
-                "vraagbaak_index_info", "The loaded index generation and model.", labels=("generation", "model")
-            )
-            info.add_metric((retriever.generation, retriever.encoder.model_id), 1)
-            yield info
+            if self._with_model:
+                info = GaugeMetricFamily(
+                    "vraagbaak_index_info", "The loaded index generation and model.", labels=("generation", "model")
+                )
+                info.add_metric((retriever.generation, retriever.encoder.model_id), 1)
+                yield info
         yield CounterMetricFamily(
             "vraagbaak_encode_batches", "Model calls made by the query micro-batcher.", batch.batches
         )

@@ -207,7 +207,7 @@ class HealthResponse(BaseModel):
 class ReadyResponse(BaseModel):
     status: str
     index_generation: str
-    model: str
+    model: str | None = Field(description="The model id; null unless the request carries the admin key.")
     documents: int
     units: int
 

@@ -8,15 +8,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 
 from vraagbaak.settings import Settings
+
+MIN_API_KEY_CHARS = 16
+"""A shorter key falls to guessing even at the failed-attempt limit; `openssl rand -hex 16` gives 32."""
 
 
 class ServiceSettings(Settings):
     api_key: SecretStr | None = Field(
         default=None,
-        description="Key for the admin routes (X-API-Key or Authorization: Bearer); unset disables them.",
+        description="Key for the admin routes (X-API-Key or Authorization: Bearer); unset disables them. "
+        f"At least {MIN_API_KEY_CHARS} characters: a shorter one stops the service at start-up.",
+    )
+    public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="The address clients reach the service at (https://vraagbaak.intranet.example/); every "
+        "absolute link in a feed, a monitor or an export starts with it. Unset: links take the request's "
+        "address only when it is a loopback one, and are relative (/v1/...) otherwise, so a forged Host "
+        "header never lands in a link.",
+    )
+    key_failures_per_minute: int = Field(
+        default=5,
+        ge=1,
+        le=10_000,
+        description="Wrong API keys one client address may send in a minute; past it 429 with Retry-After.",
     )
     cors_origins: list[str] = Field(
         default_factory=list,
@@ -65,3 +82,22 @@ class ServiceSettings(Settings):
         description="Days the government has to answer schriftelijke vragen after they were sent in; past it, "
         "and past a postponement's new date, a question counts as overdue.",
     )
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: object) -> object:
+        """An empty VRAAGBAAK_API_KEY= means no key (admin routes off), as before there was a minimum."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_API_KEY_CHARS:
+            # The message gives the length only, never the key.
+            raise ValueError(
+                f"the API key has {len(value.get_secret_value())} characters; at least {MIN_API_KEY_CHARS} "
+                "are needed (make one with `openssl rand -hex 16`)"
+            )
+        return value

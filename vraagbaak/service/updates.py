@@ -35,6 +35,7 @@ from vraagbaak.parsing.isolation import ParseLimits, ParseWorker
 from vraagbaak.parsing.readers import Format, sniff_format
 from vraagbaak.retrieval.retriever import Retriever, open_retriever
 from vraagbaak.service.metrics import Metrics
+from vraagbaak.service.monitors.arrivals import take_up
 from vraagbaak.service.schemas import ReloadResponse, UpdateResponse
 from vraagbaak.service.settings import ServiceSettings
 from vraagbaak.store.builder import BuildReport, add_documents, remove_documents
@@ -83,6 +84,7 @@ class IndexUpdater:
     def _swap(self, retriever: Retriever) -> None:
         self.app.state.retriever = retriever  # one reference assignment: atomic for readers
         self.app.state.load_error = None
+        take_up(self.app, retriever)  # documents arrive: the monitors' bookkeeping, so feed reads only read
         logger.info(
             "now serving index generation %s (%d documents, %d units)",
             retriever.generation,

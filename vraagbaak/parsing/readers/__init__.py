@@ -28,10 +28,10 @@ def read_bytes(raw: bytes, name: str) -> Extracted:
     except ParseError:
         raise
     except (MemoryError, RecursionError) as exc:
-        raise ParseError(f"{name}: the file is too large or too deeply nested to read ({type(exc).__name__})") from exc
+        raise ParseError(f"{name}: the file is too large or too deeply nested to read") from exc
     except Exception as exc:  # a reader's library failing in a way nobody foresaw is still a bad file
         logger.warning("%s: unexpected %s from a reader", name, type(exc).__name__, exc_info=True)
-        raise ParseError(f"{name}: could not be read ({type(exc).__name__}: {exc})") from exc
+        raise ParseError(f"{name}: could not be read (a damaged or unusual file)") from exc
 
 
 def _read(raw: bytes, name: str) -> Extracted:

@@ -39,7 +39,8 @@ def check_archive(raw: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ParseError(f"{name}: not a valid zip archive, so not a readable Word document ({exc})") from exc
+        logger.info("%s: zipfile: %s: %s", name, type(exc).__name__, exc)  # the library's words: the log only
+        raise ParseError(f"{name}: not a valid zip archive, so not a readable Word document") from exc
     if len(members) > MAX_MEMBERS:
         raise ParseError(f"{name}: the Word archive has {len(members)} files; at most {MAX_MEMBERS} are accepted")
     if any(member.flag_bits & 0x1 for member in members):
@@ -74,7 +75,8 @@ def read_docx(raw: bytes, name: str) -> str:
     except ParseError:
         raise
     except Exception as exc:  # python-docx and lxml raise many kinds for a broken package
-        raise ParseError(f"{name}: a corrupt Word document ({type(exc).__name__}: {exc})") from exc
+        logger.info("%s: python-docx: %s: %s", name, type(exc).__name__, exc)
+        raise ParseError(f"{name}: a corrupt Word document (its parts cannot be read)") from exc
     if notes:
         lines.extend(["", *notes])
     logger.debug("%s: %d lines, %d footnotes", name, len(lines), len(notes))

@@ -49,7 +49,8 @@ def read_pdf(raw: bytes, name: str) -> Extracted:
         except ParseError:
             raise
         except Exception as exc:  # pypdfium2 raises PdfiumError, ctypes errors, ValueError
-            raise ParseError(f"{name}: PDFium could not read the PDF ({type(exc).__name__}: {exc})") from exc
+            logger.info("%s: pypdfium2: %s: %s", name, type(exc).__name__, exc)  # the library's words: the log only
+            raise ParseError(f"{name}: the PDF's pages cannot be read (damaged or unusual)") from exc
         finally:
             document.close()
     edges: list[EdgeLine] = []
@@ -70,7 +71,8 @@ def _load_error(exc: Exception, name: str) -> ParseError:
     code = getattr(exc, "err_code", None)
     if code == _ERR_PASSWORD or "password" in str(exc).lower():
         return ParseError(f"{name}: the PDF is encrypted (password-protected); remove the password first")
-    return ParseError(f"{name}: a corrupt or truncated PDF that PDFium cannot open ({exc})")
+    logger.info("%s: pypdfium2: %s", name, exc)  # the library's words: the log only
+    return ParseError(f"{name}: a corrupt or truncated PDF that cannot be opened")
 
 
 def _read_pages(document: Any, name: str) -> list[list[PageLine]]:

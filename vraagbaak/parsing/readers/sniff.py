@@ -52,7 +52,8 @@ def _sniff_zip(raw: bytes, name: str) -> Format:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ParseError(f"{name}: a corrupt or truncated zip archive ({exc})") from exc
+        logger.info("%s: zipfile: %s: %s", name, type(exc).__name__, exc)  # the library's words: the log only
+        raise ParseError(f"{name}: a corrupt or truncated zip archive") from exc
     if _DOCX_MAIN not in names:
         raise ParseError(f"{name}: a zip archive but not a Word document (no {_DOCX_MAIN} inside)")
     return Format.DOCX

@@ -19,7 +19,7 @@ ATOM_TYPE = "application/atom+xml"
 class FeedEntry:
     entry_id: str  # an IRI, stable for the same unit
     title: str
-    link: str  # absolute URL
+    link: str  # absolute (VRAAGBAAK_PUBLIC_URL), or root-relative: readers resolve it against the feed
     updated: datetime.datetime
     summary: str
     content: str

@@ -1,10 +1,15 @@
 """The monitors' SQLite database: saved searches, and when each document was first seen.
 
 The index keeps no time a document was added, so this database does: every
-time a monitor is created or a feed is read, the loaded index's document ids
-are synced into `documents`, and a document seen for the first time gets the
-next sequence number and the time of that sync. A monitor remembers the
-highest sequence number at its creation; its feed looks at documents above it.
+time the service takes up a new index generation (start-up, upload, removal,
+reload) or a monitor is created, the loaded index's document ids are synced
+into `documents`, and a document seen for the first time gets the next
+sequence number and the time of that sync. A monitor remembers the highest
+sequence number at its creation; its feed looks at documents above it.
+
+Reading a feed needs no key, so it only reads: `get` and `documents_after`
+open the file read-only (`mode=ro`), never create, migrate or write it. All
+writing happens on the keyed calls and when documents arrive.
 
 One file next to the index (stdlib sqlite3), created on first use. The schema
 is versioned with `PRAGMA user_version`: `MIGRATIONS[n]` takes version n to
@@ -123,6 +128,31 @@ class MonitorStore:
         finally:
             connection.close()
 
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection | None]:
+        """A read-only connection, or None when the file does not exist yet (so nothing was saved).
+
+        A database at an older schema is refused rather than migrated here: the service migrates it
+        when it starts serving (`vraagbaak.service.monitors.arrivals`), a writer's moment.
+        """
+        if not self.path.exists():
+            yield None
+            return
+        connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=self.timeout_s)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            if version != SCHEMA_VERSION:
+                raise MonitorDatabaseError(
+                    f"{self.path} has schema version {version}, not {SCHEMA_VERSION}; it is migrated when the "
+                    "service starts or a monitor is created"
+                )
+            yield connection
+        except sqlite3.DatabaseError as error:
+            raise MonitorDatabaseError(f"cannot read {self.path} as the monitor database: {error}") from error
+        finally:
+            connection.close()
+
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
         connection.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
@@ -186,7 +216,9 @@ class MonitorStore:
             self._synced_generation = generation
 
     def documents_after(self, seq: int) -> list[SeenDocument]:
-        with self._connect() as connection:
+        with self._read() as connection:
+            if connection is None:
+                return []
             rows = connection.execute(
                 "SELECT doc_id, first_seen FROM documents WHERE seq > ? ORDER BY seq", (seq,)
             ).fetchall()
@@ -221,7 +253,9 @@ class MonitorStore:
         return Monitor(monitor_id, question, filters, created, after_seq, vector, vector_model, zaak)
 
     def get(self, monitor_id: str) -> Monitor | None:
-        with self._connect() as connection:
+        with self._read() as connection:
+            if connection is None:
+                return None
             row = connection.execute(
                 "SELECT id, question, filters, created, after_seq, vector, vector_model, zaak "
                 "FROM monitors WHERE id = ?",
@@ -240,6 +274,18 @@ class MonitorStore:
                 "UPDATE monitors SET vector = ?, vector_model = ? WHERE id = ?",
                 (np.ascontiguousarray(vector, dtype="<f4").tobytes(), vector_model, monitor_id),
             )
+
+    def stale_vectors(self, model: str, dimension: int) -> list[tuple[str, str]]:
+        """(id, question) of the search monitors whose saved vector another model (or none) made."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT id, question, vector, vector_model FROM monitors WHERE zaak IS NULL"
+            ).fetchall()
+        return [
+            (monitor_id, question)
+            for monitor_id, question, blob, vector_model in rows
+            if blob is None or vector_model != model or len(blob) != 4 * dimension
+        ]
 
     def delete(self, monitor_id: str) -> bool:
         """True when the monitor existed."""

@@ -2,13 +2,16 @@
 
 Creating and removing a monitor needs the admin key; reading its feed does
 not, so a feed reader can poll it: the id is the secret (192 random bits).
+A read without a key only reads: no database write, no model call (the
+documents' first-seen times and the saved vectors are kept up to date when
+documents arrive, `vraagbaak.service.monitors.arrivals`). Links start with
+VRAAGBAAK_PUBLIC_URL (`vraagbaak.service.links`), never with the Host header.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import quote
@@ -19,9 +22,10 @@ from fastapi.exceptions import RequestValidationError
 
 from vraagbaak.retrieval.request import SearchFilters
 from vraagbaak.retrieval.retriever import Retriever
-from vraagbaak.service.batching import QueryBatcher
 from vraagbaak.service.deps import BatcherDep, RetrieverDep, require_admin
 from vraagbaak.service.errors import new_error_id
+from vraagbaak.service.links import public_base
+from vraagbaak.service.monitors.arrivals import store_of
 from vraagbaak.service.monitors.atom import ATOM_TYPE, Feed, FeedEntry, render_feed
 from vraagbaak.service.monitors.following import ROLE_TITLES, arrivals
 from vraagbaak.service.monitors.matching import close_matches
@@ -33,23 +37,11 @@ from vraagbaak.service.shapes import unit_url
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["monitors"])
-_store_lock = threading.Lock()
 SUMMARY_CHARS = 300
 
 
 DATABASE_DOWN = "the monitor database cannot be used; the server log has the details"
-
-
-def _open_store(request: Request) -> MonitorStore:
-    store: MonitorStore | None = getattr(request.app.state, "monitor_store", None)
-    if store is None:
-        with _store_lock:
-            store = getattr(request.app.state, "monitor_store", None)
-            if store is None:
-                settings: ServiceSettings = request.app.state.settings
-                store = MonitorStore(settings.monitor_db or settings.index_dir / "monitors.sqlite3")
-                request.app.state.monitor_store = store
-    return store
+NEW_MODEL = "this feed is being brought up to the index's new model; retry shortly"
 
 
 def monitor_store(request: Request) -> Iterator[MonitorStore]:
@@ -59,7 +51,7 @@ def monitor_store(request: Request) -> Iterator[MonitorStore]:
     an error id; the path and SQLite's message go to the log only.
     """
     try:
-        yield _open_store(request)
+        yield store_of(request.app)
     except (MonitorDatabaseError, sqlite3.Error) as error:
         error_id = new_error_id()
         logger.error("monitor database failed (error id %s): %s", error_id, error)
@@ -87,8 +79,14 @@ def _found(store: MonitorStore, monitor_id: str) -> Monitor:
     return monitor
 
 
+def _base(request: Request) -> str:
+    settings: ServiceSettings = request.app.state.settings
+    return public_base(request, settings)
+
+
 def feed_url(request: Request, monitor_id: str) -> str:
-    return str(request.url_for("monitor_feed", monitor_id=monitor_id))
+    """Absolute from VRAAGBAAK_PUBLIC_URL (or a loopback request), else root-relative."""
+    return _base(request) + request.app.url_path_for("monitor_feed", monitor_id=monitor_id)
 
 
 def _response(request: Request, monitor: Monitor) -> MonitorResponse:
@@ -140,18 +138,18 @@ def delete_monitor(monitor_id: MonitorId, store: StoreDep) -> Response:
     return Response(status_code=204)
 
 
-def _vector(store: MonitorStore, monitor: Monitor, retriever: Retriever, batcher: QueryBatcher) -> np.ndarray:
-    """The saved vector while the index's model is the one it was made with; else encode again and save."""
-    model = retriever.encoder.model_id
+def _vector(monitor: Monitor, retriever: Retriever) -> np.ndarray:
+    """The saved vector; 503 while it is another model's (the swap to the new model re-encodes it)."""
     if (
         monitor.vector is not None
-        and monitor.vector_model == model
+        and monitor.vector_model == retriever.encoder.model_id
         and len(monitor.vector) == retriever.encoder.dimension
     ):
         return monitor.vector
-    vector = batcher.encode(retriever, monitor.question)
-    store.save_vector(monitor.monitor_id, vector, model)
-    return vector
+    logger.warning(
+        "monitor %s…: saved vector is not of model %s yet", monitor.monitor_id[:6], retriever.encoder.model_id
+    )
+    raise HTTPException(status_code=503, detail=NEW_MODEL, headers={"Retry-After": "30"})
 
 
 @router.get(
@@ -161,17 +159,13 @@ def _vector(store: MonitorStore, monitor: Monitor, retriever: Retriever, batcher
     response_class=Response,
     responses={200: {"content": {ATOM_TYPE: {}}}},
 )
-def monitor_feed(
-    monitor_id: MonitorId, request: Request, retriever: RetrieverDep, batcher: BatcherDep, store: StoreDep
-) -> Response:
+def monitor_feed(monitor_id: MonitorId, request: Request, retriever: RetrieverDep, store: StoreDep) -> Response:
+    """Read-only: the database opened read-only, the saved vector, the loaded index."""
     monitor = _found(store, monitor_id)
-    store.sync_documents(retriever.content.documents.keys(), retriever.generation)
     if monitor.zaak is not None:
         return _follow_feed(request, retriever, store, monitor, monitor.zaak)
-    matches = close_matches(
-        retriever, monitor, _vector(store, monitor, retriever, batcher), store.documents_after(monitor.after_seq)
-    )
-    base = str(request.base_url).rstrip("/")
+    matches = close_matches(retriever, monitor, _vector(monitor, retriever), store.documents_after(monitor.after_seq))
+    base = _base(request)
     entries = []
     for match in matches:
         unit, document = match.hit.unit, match.hit.document
@@ -201,7 +195,7 @@ def monitor_feed(
 def _follow_feed(request: Request, retriever: Retriever, store: MonitorStore, monitor: Monitor, zaak: str) -> Response:
     """The feed of a followed set of questions: an entry for its answer and for each postponement notice."""
     arrived = arrivals(retriever, zaak, store.documents_after(monitor.after_seq))
-    base = str(request.base_url).rstrip("/")
+    base = _base(request)
     entries = [
         FeedEntry(
             entry_id=f"urn:vraagbaak:document:{quote(item.document.doc_id, safe='')}",
