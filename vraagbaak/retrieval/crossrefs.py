@@ -68,7 +68,24 @@ def _reverse(retriever: Retriever) -> dict[str, tuple[str, ...]]:
     return found
 
 
+_links: weakref.WeakKeyDictionary[Retriever, dict[str, UnitLink]] = weakref.WeakKeyDictionary()
+
+
 def link(retriever: Retriever, unit_id: str) -> UnitLink:
+    """The link to `unit_id`, made once per retriever (a search's results list the same few again and again).
+
+    Shared between responses: only ever serialised, never changed."""
+    links = _links.get(retriever)
+    if links is None:
+        with _lock:
+            links = _links.setdefault(retriever, {})
+    found = links.get(unit_id)
+    if found is None:
+        found = links[unit_id] = _make_link(retriever, unit_id)
+    return found
+
+
+def _make_link(retriever: Retriever, unit_id: str) -> UnitLink:
     unit = retriever.unit(unit_id)
     if unit is None:
         return UnitLink(unit_id=unit_id, doc_id=None, title=None)

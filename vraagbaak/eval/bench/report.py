@@ -61,6 +61,12 @@ def _rows(results: Mapping[str, Any], targets: list[Target]) -> list[tuple[str, 
             rows.append(["in-process, before/after c=1", "", "", "", both, "", "", "", "", ""])
         elif query:
             rows.append(["in-process", "", "", "", f"{query['hybrid']['p50_ms']:.1f}", "", "", "", "", ""])
+        floor = http.get("engine_floor")
+        if floor:
+            rows.append([
+                "engine alone: one at a time / best batch", "", "", f"{floor['best_batched_qps']:.1f}",
+                f"{floor['single_p50_ms']:.1f}", "", "", "", "", "",
+            ])  # fmt: skip
         header = [
             "concurrency", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "mean encode batch",
             "encoder busy", "encode ms/question",

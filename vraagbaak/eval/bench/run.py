@@ -229,9 +229,9 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
         logger.info("service section: concurrency %s, %s s each", config.concurrencies, config.duration_s)
         bracket_dir = work / "bracket"
 
-        def in_process_p50() -> float:
+        def reference() -> dict[str, Any]:
             figures, _ = run_query_worker(index_dir, config.model_cache, questions, rounds=1, work=bracket_dir)
-            return float(figures["hybrid"]["p50_ms"])
+            return figures
 
         cold, http = serving.measure_service(
             index_dir,
@@ -242,7 +242,7 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
             warmup_s=config.warmup_s,
             ready_timeout_s=config.ready_timeout_s,
             log=work / "serve.log",
-            in_process_p50=in_process_p50,
+            reference=reference,
         )
         results["cold_start"] = cold
         results["http"] = http

@@ -138,13 +138,15 @@ def measure_service(
     ready_timeout_s: float,
     log: Path,
     port: int | None = None,
-    in_process_p50: Callable[[], float] | None = None,
+    reference: Callable[[], dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(cold start, HTTP) sections from one server process.
 
-    `in_process_p50` runs the in-process query path right before and right
-    after the concurrency-1 level, so that comparison sees the same load on
-    the machine as the HTTP figure it is set against.
+    `reference` runs the in-process query path and the bare engine (`query_worker`'s figures, with
+    `engine_floor`) right before and right after the concurrency-1 level, and again after the
+    concurrency-16 level, so each comparison sees the same load on the machine as the HTTP figure it
+    is set against: HTTP c=1 p50 / the engine's single encode p50, HTTP c=16 throughput / its best
+    batched throughput (issue 29).
     """
     port = port or free_port()
     with running_service(index_dir, model_cache, port, log) as service:
@@ -159,14 +161,14 @@ def measure_service(
             "command": "python -m vraagbaak.cli serve --port P --index DIR",
         }
         levels = []
-        bracket: list[float] = []
+        bracket: list[dict[str, Any]] = []
         previous = service.metrics()
         for concurrency in concurrencies:
-            if concurrency == 1 and in_process_p50 is not None:
-                bracket.append(in_process_p50())
+            if concurrency == 1 and reference is not None:
+                bracket.append(reference())
             level = run_load(service.url, questions, concurrency, duration_s, warmup_s)
-            if concurrency == 1 and in_process_p50 is not None:
-                bracket.append(in_process_p50())
+            if concurrency in (1, 16) and reference is not None:
+                bracket.append(reference())
             now = service.metrics()
             batches = now.get("vraagbaak_encode_batches_total", 0) - previous.get("vraagbaak_encode_batches_total", 0)
             asked = now.get("vraagbaak_encode_questions_total", 0) - previous.get("vraagbaak_encode_questions_total", 0)
@@ -191,6 +193,35 @@ def measure_service(
         "levels": levels,
     }
     if bracket:
-        http["in_process_p50_ms_around_c1"] = [round(value, 2) for value in bracket]
-        http["in_process_p50_ms"] = round(sum(bracket) / len(bracket), 2)
+        around = [float(figures["hybrid"]["p50_ms"]) for figures in bracket[:2]]
+        http["in_process_p50_ms_around_c1"] = [round(value, 2) for value in around]
+        http["in_process_p50_ms"] = round(sum(around) / len(around), 2)
+        http.update(
+            engine_comparison(levels, [figures["engine_floor"] for figures in bracket if "engine_floor" in figures])
+        )
     return cold, http
+
+
+def engine_comparison(levels: Sequence[dict[str, Any]], floors: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The served path against the bare engine: `engine_floor` (the mean of `floors`, measured around the
+    levels) and `vs_engine`, the c=1 p50 ratio (target ≤ 1.1) and the c=16 throughput ratio (≥ 0.95)."""
+    if not floors:
+        return {}
+    single = sum(float(floor["single"]["p50_ms"]) for floor in floors) / len(floors)
+    batched = sum(float(floor["best_batched_qps"]) for floor in floors) / len(floors)
+    out: dict[str, Any] = {
+        "engine_floor": {
+            "single_p50_ms": round(single, 2),
+            "best_batched_qps": round(batched, 2),
+            "runs": list(floors),
+        },
+        "vs_engine": {},
+    }
+    by_level = {level["concurrency"]: level for level in levels}
+    one, sixteen = by_level.get(1), by_level.get(16)
+    if one is not None and one.get("latency"):
+        out["vs_engine"]["c1_p50_ratio"] = round(one["latency"]["p50_ms"] / single, 3)
+    if sixteen is not None:
+        out["vs_engine"]["c16_throughput_ratio"] = round(sixteen["throughput_rps"] / batched, 3)
+        out["vs_engine"]["c16_errors"] = sixteen["errors"]
+    return out
