@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: LogLevel = "INFO"
     top_k: int = Field(default=5, ge=1, le=50)
+    group_units: int = Field(
+        default=4, ge=1, le=20, description="Search with group=document: best matching units shown per document."
+    )
     encode_batch_size: int = Field(default=32, ge=1, le=1024)
     query_engine: QueryEngine = Field(
         default="auto",

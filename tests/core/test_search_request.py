@@ -7,7 +7,15 @@ import datetime
 
 from vraagbaak.cli.commands.search import API_ONLY, CLI_ONLY, search_query
 from vraagbaak.cli.main import build_parser
-from vraagbaak.retrieval.request import QUERY_NAMES, SearchFilters, SearchMode, SearchQuery, SearchRequest, SearchSort
+from vraagbaak.retrieval.request import (
+    QUERY_NAMES,
+    SearchFilters,
+    SearchGroup,
+    SearchMode,
+    SearchQuery,
+    SearchRequest,
+    SearchSort,
+)
 from vraagbaak.units import DocumentKind
 
 
@@ -25,17 +33,18 @@ def test_every_search_parameter_has_its_cli_flag_with_the_models_default_and_cho
             continue
         info = fields[dest]
         assert action.default == info.get_default(call_default_factory=True), dest
-        choices = {"mode": SearchMode, "sort": SearchSort, "kind": DocumentKind}.get(dest)
+        choices = {"mode": SearchMode, "sort": SearchSort, "kind": DocumentKind, "group": SearchGroup}.get(dest)
         assert action.choices == (None if choices is None else [member.value for member in choices]), dest
 
 
 def test_the_cli_and_the_query_string_make_the_same_request() -> None:
     argv = ["search", "haven", "-k", "3", "--mode", "lexical", "--party", "VVD", "--party", "D66", "--doc", "a"]
     argv += ["--kind", "qa_list", "--dossier", "36180", "--date-from", "2025-01-01", "--date-to", "2025-12-31"]
-    argv += ["--sort", "newest", "--include-unanswered"]
+    argv += ["--sort", "newest", "--include-unanswered", "--group", "document"]
     from_cli = search_query(build_parser().parse_args(argv)).to_request()
     query = {"q": "haven", "k": "3", "mode": "lexical", "party": ["VVD", "D66"], "doc_id": ["a"], "kind": ["qa_list"]}
     query |= {"dossier": "36180", "date_from": "2025-01-01", "date_to": "2025-12-31", "sort": "newest"}
+    query |= {"group": "document"}
     from_query = SearchQuery.model_validate({**query, "include_unanswered": "true"}).to_request()
     assert from_cli == from_query
     assert from_cli.filters == SearchFilters(

@@ -81,3 +81,12 @@ def test_percentile_interpolates_like_numpy() -> None:
     assert percentile(values, 0.5) == pytest.approx(25.0)
     assert percentile(values, 0.95) == pytest.approx(38.5)
     assert percentile([], 0.5) == 0.0
+
+
+def test_document_metrics_by_hand() -> None:
+    from vraagbaak.eval.metrics import document_metrics
+
+    ranked = {"a": ["d1", "d2"], "b": ["d2", "d1"], "c": ["d3"]}
+    relevant = {"a": {"d1"}, "b": {"d1"}, "c": {"d9"}}
+    figures = document_metrics(ranked, relevant, 10)
+    assert figures == pytest.approx({"doc_recall@1": 1 / 3, "doc_recall@5": 2 / 3, "doc_mrr@10": 0.5})

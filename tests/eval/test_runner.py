@@ -127,8 +127,10 @@ def test_baselines_run_in_process_only(retriever: Retriever, questions: list, ht
         "hybrid-minmax",
         "hybrid-no-siblings",
         "hybrid-no-focus",
+        "hybrid-grouped",
+        "hybrid-grouped-plain",
     ]
-    assert resolve_variants("all", http) == ["hybrid", "dense", "lexical"]
+    assert resolve_variants("all", http) == ["hybrid", "dense", "lexical", "hybrid-grouped"]
     with pytest.raises(EvalRunError, match="runs in-process only"):
         http.search(questions[0], "dense-answer", 3)
     with pytest.raises(EvalRunError, match="runs in-process only"):
@@ -192,3 +194,20 @@ def test_alternative_fusions_rank_with_their_own_settings(retriever: Retriever, 
         assert used.model_dump() == retriever.fusion.model_copy(update=ALTERNATIVES[variant]).model_dump()
         assert ranking[0].unit_id == "e:1"  # a plain paraphrase: every fusion finds it first
     assert searcher.with_fusion(baseline_fusion("hybrid-rrf", retriever.fusion)).fusion.method == "rrf"
+
+
+def test_grouped_variant_reports_documents_and_agrees_over_http(
+    retriever: Retriever, questions: list, http: HttpSearcher
+) -> None:
+    plain = [q for q in questions if not q.exclude]
+    (local,) = run_evaluation(plain, InProcessSearcher(retriever), ["hybrid-grouped"], k=3)
+    (remote,) = run_evaluation(plain, http, ["hybrid-grouped"], k=3)
+    assert [q.ranking for q in local.questions] == [q.ranking for q in remote.questions]
+    # One document holds every unit: it is first for every question, with the gold among its shown units.
+    figures = local.document_metrics()
+    assert figures == {"doc_recall@1": 1.0, "doc_mrr@3": 1.0, "gold_shown": 1.0, "gold_shown_n": 3.0}
+    assert all(q.documents == ["e"] for q in local.questions)
+    assert (
+        "gold_shown" not in run_evaluation(plain, InProcessSearcher(retriever), ["hybrid"], k=3)[0].document_metrics()
+    )
+    assert "## By document" in format_markdown([local], {"k": 3})

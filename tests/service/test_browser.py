@@ -73,6 +73,7 @@ def test_drafter_searches_sees_the_answer_card_and_copies_the_citation(
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(served.url)
     page.get_by_label("Nieuwe Kamervraag").fill(QUESTION)
+    page.get_by_label("Groeperen").select_option("none")  # one card per unit (the page groups by default)
     page.get_by_role("button", name="Zoeken").click()
     card = page.locator(f'li.card[data-unit-id="{LIST}:15"]')
     card.wait_for(timeout=30_000)
@@ -178,7 +179,7 @@ def test_drafter_follows_a_cross_reference_into_the_document_and_back(
 ) -> None:
     context, page, errors = _drafter_page(browser, served)
     expect = _expect()
-    page.goto(f"{served.url}/?" + urlencode({"q": CROSS_REF_QUESTION, "doc_id": LIST, "k": 3}))
+    page.goto(f"{served.url}/?" + urlencode({"q": CROSS_REF_QUESTION, "doc_id": LIST, "k": 3, "group": "none"}))
     card = page.locator(f'li.card[data-unit-id="{LIST}:69"]')
     card.wait_for(timeout=30_000)
     assert "Geen datum bekend" in (card.locator(".dates").text_content() or "")
@@ -230,6 +231,7 @@ def test_drafter_filters_by_date_sorts_shares_the_url_and_exports(
     expect = _expect()
     page.goto(served.url)
     page.get_by_label("Nieuwe Kamervraag").fill(DATED_QUESTION)
+    page.get_by_label("Groeperen").select_option("none")
     page.get_by_label("Sorteren").select_option("newest")
     page.get_by_role("button", name="Zoeken").click()
     expect(page.locator("#results li.card")).to_have_count(5)
@@ -300,7 +302,7 @@ def test_drafter_filters_by_date_sorts_shares_the_url_and_exports(
 def test_drafter_creates_and_removes_a_monitor_for_a_search(browser: Any, served: Served, artifacts: Path) -> None:
     context, page, errors = _drafter_page(browser, served)
     expect = _expect()
-    page.goto(f"{served.url}/?" + urlencode({"q": DATED_QUESTION, "date_from": "2026-01-01", "k": 3}))
+    page.goto(f"{served.url}/?" + urlencode({"q": DATED_QUESTION, "date_from": "2026-01-01", "k": 3, "group": "none"}))
     expect(page.locator("#results li.card")).to_have_count(3)
     page.get_by_text("Volg deze zoekopdracht").click()
     create = page.get_by_role("button", name="Maak een monitor")
@@ -330,4 +332,88 @@ def test_drafter_creates_and_removes_a_monitor_for_a_search(browser: Any, served
     assert httpx.get(feed_url, timeout=30).status_code == 404
     # The one console error is the browser's own line about the refused (403) key.
     assert [error for error in errors if "status of 403" not in error] == []
+    context.close()
+
+
+# ---------------------------------------------------------------- issue 31: results by document
+
+
+def test_drafter_sees_documents_opened_at_their_best_answers_on_laptop_and_phone(
+    browser: Any, served: Served, artifacts: Path
+) -> None:
+    """The page's default: documents ranked by their best unit, each with its best units in document order."""
+    expect = _expect()
+    for width, height, name in ((1280, 900, "laptop"), (390, 844, "phone")):
+        context, page, errors = _drafter_page(browser, served, width=width, height=height)
+        page.goto(served.url)
+        assert page.get_by_label("Groeperen").input_value() == "document"
+        page.get_by_label("Nieuwe Kamervraag").fill(QUESTION)
+        page.get_by_label("Aantal resultaten").fill("3")
+        page.get_by_role("button", name="Zoeken").click()
+        groups = page.locator("#results > li.doc-group")
+        expect(groups).to_have_count(3)
+        assert "group=" not in page.url  # the page's default stays out of the shared URL
+        expect(page.locator("#status")).to_contain_text("3 documenten")
+        first = groups.first
+        assert first.get_attribute("data-doc-id") == LIST
+        best = first.locator("li.group-unit.best")
+        expect(best).to_have_count(1)
+        assert best.get_attribute("data-unit-id") == f"{LIST}:15"
+        assert best.locator(".rank").text_content() == "best passend"
+        shown = first.locator("li.group-unit").evaluate_all("cards => cards.map(card => card.dataset.unitId)")
+        numbers = [int(unit.rsplit(":", 1)[1]) for unit in shown]
+        assert numbers == sorted(numbers) and len(shown) >= 1  # document order
+        citation = first.locator(":scope > article > .citation-row .citation").text_content() or ""
+        assert citation.startswith("Lijst van vragen en antwoorden")
+        first.locator(":scope > article > .citation-row button").click()
+        expect(first.locator(":scope > article > .citation-row button")).to_have_text("Gekopieerd")
+        assert page.evaluate("navigator.clipboard.readText()") == citation
+
+        # The title opens the document at the best unit; back returns to the same documents.
+        first.locator(".group-link").click()
+        expect(page.locator("#doc-units li.doc-unit.target")).to_have_attribute("data-unit-id", f"{LIST}:15")
+        page.go_back()
+        expect(page.locator("#results > li.doc-group")).to_have_count(3)
+
+        # The export of a grouped search lists the shown units, document by document.
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="Download CSV").click()
+        text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        on_page = page.eval_on_selector_all("#results li.group-unit", "cards => cards.map(c => c.dataset.unitId)")
+        assert [row["unit_id"] for row in rows] == on_page
+
+        # Switching to one card per unit is a URL of its own.
+        page.get_by_label("Groeperen").select_option("none")
+        page.get_by_role("button", name="Zoeken").click()
+        expect(page).to_have_url(re.compile(r"[?&]group=none(&|$)"))
+        expect(page.locator("#results > li.card")).to_have_count(3)
+        assert page.locator("#results li.doc-group").count() == 0
+        page.go_back()
+        expect(page.locator("#results > li.doc-group")).to_have_count(3)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(artifacts / f"grouped-{name}.png"), full_page=True)
+        assert errors == []
+        context.close()
+
+
+def test_a_bare_answer_is_shown_with_the_answer_it_points_to(browser: Any, served: Served) -> None:
+    """A pointer answer ("Zie antwoord vraag 25") comes with the unit it points to, labelled as belonging to it."""
+    expect = _expect()
+    pointer = httpx.get(f"{served.url}/v1/units/{LIST}:28", timeout=30).json()
+    assert pointer["answer"] == "Zie antwoord vraag 25"
+    params = {"q": pointer["question"], "doc_id": LIST, "k": 1}
+    api = httpx.get(f"{served.url}/v1/search", params={**params, "group": "document"}, timeout=60).json()
+    units = {unit["unit_id"]: unit for unit in api["documents"][0]["units"]}
+    assert {f"{LIST}:28", f"{LIST}:25"} <= set(units)  # the pointer and what it points to, together
+    context, page, errors = _drafter_page(browser, served)
+    page.goto(f"{served.url}/?" + urlencode(params))
+    group = page.locator("#results > li.doc-group")
+    expect(group).to_have_count(1)
+    for unit_id, unit in units.items():
+        label = group.locator(f'li.group-unit[data-unit-id="{unit_id}"] .rank').text_content()
+        bare = units.get(unit["context_for"] or "")
+        wanted = "best passend" if unit["best"] else f"hoort bij vraag {bare['number']}" if bare else "ook passend"
+        assert label == wanted, unit_id
+    assert errors == []
     context.close()

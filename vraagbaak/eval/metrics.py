@@ -79,6 +79,17 @@ def compute_metrics(ranked: dict[str, list[str]], relevant: dict[str, set[str]],
     return metrics
 
 
+DOCUMENT_KS = (1, 5)
+
+
+def document_metrics(ranked: dict[str, list[str]], relevant: dict[str, set[str]], k: int = 10) -> dict[str, float]:
+    """doc_recall@1/5 and doc_mrr@k over document ids: the same rules one level up, a gold document being
+    any document that holds a gold unit."""
+    metrics = {f"doc_recall@{n}": recall_at_k(ranked, relevant, n) for n in DOCUMENT_KS if n <= k}
+    metrics[f"doc_mrr@{k}"] = mrr_at_k(ranked, relevant, k)
+    return metrics
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     """Linear-interpolated percentile (numpy's default method); 0.0 for no values."""
     if not values:

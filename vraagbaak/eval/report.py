@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vraagbaak.eval.metrics import RECALL_KS, metric_names
+from vraagbaak.eval.metrics import DOCUMENT_KS, RECALL_KS, metric_names
 from vraagbaak.eval.runner import EvalRunError, VariantResult
 
 logger = logging.getLogger(__name__)
@@ -59,16 +59,30 @@ def breakdown_table(results: Sequence[VariantResult], attribute: str, markdown: 
     return grid_lines([f"variant / {attribute}", "n", *names], rows, markdown)
 
 
+def document_table(results: Sequence[VariantResult], markdown: bool = False) -> list[str]:
+    """Document-level figures per variant: ungrouped ones rank documents by their first unit in the top k;
+    grouped ones add `gold_shown` (gold unit among the first document's shown units, when it is a gold one)."""
+    k = results[0].k
+    names = [*(f"doc_recall@{n}" for n in DOCUMENT_KS if n <= k), f"doc_mrr@{k}"]
+    rows = []
+    for result in results:
+        figures = result.document_metrics()
+        shown = f"{figures['gold_shown']:.3f} ({int(figures['gold_shown_n'])})" if "gold_shown" in figures else "-"
+        rows.append([*_row(result.variant, len(result.questions), figures, names), shown])
+    return grid_lines(["variant", "n", *names, "gold_shown (n)"], rows, markdown)
+
+
 def format_table(results: Sequence[VariantResult]) -> str:
-    """The terminal output: overall, then per kind and per language."""
-    parts = [*overall_table(results), "", *breakdown_table(results, "kind"), "", *breakdown_table(results, "lang")]
-    return "\n".join(parts)
+    """The terminal output: overall, by document, then per kind and per language."""
+    parts = [*overall_table(results), "", *document_table(results), "", *breakdown_table(results, "kind")]
+    return "\n".join([*parts, "", *breakdown_table(results, "lang")])
 
 
 def format_markdown(results: Sequence[VariantResult], context: dict[str, Any], plot: str | None = None) -> str:
     lines = ["# Retrieval evaluation", ""]
     lines += [f"- {key}: `{value}`" for key, value in context.items()]
     lines += ["", "## Overall", "", *overall_table(results, markdown=True)]
+    lines += ["", "## By document", "", *document_table(results, markdown=True)]
     lines += ["", "## Per kind", "", *breakdown_table(results, "kind", markdown=True)]
     lines += ["", "## Per language", "", *breakdown_table(results, "lang", markdown=True)]
     if plot:

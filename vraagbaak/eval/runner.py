@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.eval.dataset import EvalQuestion
 from vraagbaak.eval.judging import Retrieved, judge, relevant_keys
-from vraagbaak.eval.metrics import compute_metrics, first_hit_rank, percentile
+from vraagbaak.eval.metrics import compute_metrics, document_metrics, first_hit_rank, percentile
+from vraagbaak.retrieval.grouping import GROUP_UNITS, DocumentGroup, candidates_for_documents, group_by_document
 from vraagbaak.retrieval.query import MAX_K
 from vraagbaak.retrieval.request import SearchMode
 from vraagbaak.retrieval.retriever import FusionConfig, Retriever
+from vraagbaak.units import Unit
 
 if TYPE_CHECKING:
     import httpx
@@ -47,7 +49,12 @@ ALTERNATIVES: dict[str, dict[str, object]] = {
 """Hybrid searches under another fusion than the running one (in-process only): the weighted RRF
 default before issue 16 (whole-question vector), min-max instead of z-score scaling (its sibling
 weight scaled to the narrower range), no sibling bonus, no focus on the asking sentences."""
-VARIANTS = MODES + BASELINES + tuple(ALTERNATIVES)
+GROUPED = ("hybrid-grouped", "hybrid-grouped-plain")
+"""Hybrid search grouped by document (retrieval/grouping.py), `k` documents each with its best units;
+`-plain` without the context of bare answers ("Ja.", "Zie het antwoord op vraag 4"). The unit ranking they
+are judged on is the documents' shown units in turn, each document's by relevance."""
+VARIANTS = MODES + BASELINES + tuple(ALTERNATIVES) + GROUPED
+HTTP_VARIANTS = (*MODES, "hybrid-grouped")
 
 
 class EvalRunError(VraagbaakError):
@@ -81,9 +88,10 @@ class InProcessSearcher:
 
     variants: tuple[str, ...] = VARIANTS
 
-    def __init__(self, retriever: Retriever, target: str = "in-process") -> None:
+    def __init__(self, retriever: Retriever, target: str = "in-process", group_units: int = GROUP_UNITS) -> None:
         self.retriever = retriever
         self.target = target
+        self.group_units = group_units
         self._vectors: dict[tuple[str, float], tuple[np.ndarray, float]] = {}
         self._by_fusion: dict[FusionConfig, Retriever] = {retriever.fusion: retriever}
 
@@ -111,24 +119,55 @@ class InProcessSearcher:
         if variant not in VARIANTS:
             raise EvalRunError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
         mode = SearchMode.DENSE if variant in BASELINES else SearchMode(variant.split("-")[0])
-        retriever = self.with_fusion(baseline_fusion(variant, fusion) if variant not in MODES else fusion)
+        plain = variant in MODES or variant in GROUPED
+        retriever = self.with_fusion(fusion if plain else baseline_fusion(variant, fusion))
         vector, encode_seconds = (
             (None, 0.0) if mode is SearchMode.LEXICAL else self._vector(question.question, retriever)
         )
         started = time.perf_counter()
-        hits = retriever.search_encoded(question.question, vector, k, mode, exclude=question.exclude)
+        if variant in GROUPED:
+            found = candidates_for_documents(retriever, question.question, vector, k, exclude=question.exclude)
+            groups = group_by_document(
+                retriever,
+                found,
+                k,
+                self.group_units,
+                with_context=variant == "hybrid-grouped",
+                hidden=question.exclude,
+            )
+            units = flatten_groups(groups)
+        else:
+            units = [
+                hit.unit
+                for hit in retriever.search_encoded(question.question, vector, k, mode, exclude=question.exclude)
+            ]
         seconds = encode_seconds + time.perf_counter() - started
-        ranking = [
-            Retrieved(hit.unit.unit_id, hit.unit.doc_id, hit.unit.number, hit.unit.text, hit.unit.question_numbers)
-            for hit in hits
-        ]
-        return ranking, seconds
+        return [_retrieved(unit) for unit in units], seconds
+
+
+def _retrieved(unit: Unit) -> Retrieved:
+    return Retrieved(unit.unit_id, unit.doc_id, unit.number, unit.text, unit.question_numbers)
+
+
+def flatten_groups(groups: Sequence[DocumentGroup]) -> list[Unit]:
+    """The shown units of each document in turn: by relevance, each bare answer followed by its context.
+
+    Context from another document is left out, so that every document's units stay together and the
+    document ranking is the order of first appearance (`document_ranking`)."""
+    units: list[Unit] = []
+    for group in groups:
+        doc_id = group.document.doc_id
+        matched = sorted((s for s in group.units if s.context_for is None), key=lambda s: s.relevance_rank or 0)
+        for shown in matched:
+            units.append(shown.unit)
+            units += [c.unit for c in group.units if c.context_for == shown.unit.unit_id and c.unit.doc_id == doc_id]
+    return units
 
 
 class HttpSearcher:
     """`POST {url}/v1/search` against a running service; exclusion happens client-side (see module doc)."""
 
-    variants: tuple[str, ...] = MODES
+    variants: tuple[str, ...] = HTTP_VARIANTS
 
     def __init__(self, url: str, client: httpx.Client | None = None, timeout: float = 60.0) -> None:
         import httpx
@@ -139,10 +178,10 @@ class HttpSearcher:
     def search(self, question: EvalQuestion, variant: str, k: int) -> tuple[list[Retrieved], float]:
         import httpx
 
-        if variant not in MODES:
+        if variant not in HTTP_VARIANTS:
             raise EvalRunError(
                 f"variant {variant!r} needs other fusion weights than the service's and runs in-process only; "
-                f"over --url choose one of {', '.join(MODES)}"
+                f"over --url choose one of {', '.join(HTTP_VARIANTS)}"
             )
         asked = min(k + len(question.exclude), MAX_K)
         if asked < k + len(question.exclude):
@@ -152,7 +191,10 @@ class HttpSearcher:
                 MAX_K,
                 k,
             )
-        body = {"question": question.question, "k": asked, "mode": variant, "filters": {}}
+        grouped = variant == "hybrid-grouped"
+        body = {"question": question.question, "k": asked, "mode": variant.split("-")[0], "filters": {}}
+        if grouped:
+            body["group"] = "document"
         started = time.perf_counter()
         try:
             response = self._client.post(f"{self.target}/v1/search", json=body)
@@ -165,7 +207,8 @@ class HttpSearcher:
                 f"{response.text[:300]}"
             )
         try:
-            results = response.json()["results"]
+            payload = response.json()
+            results = _flatten_response(payload) if grouped else payload["results"]
             ranking = [
                 Retrieved.from_parts(
                     r["unit_id"],
@@ -180,10 +223,23 @@ class HttpSearcher:
         except (ValueError, KeyError, TypeError) as error:
             raise EvalRunError(f"unexpected response from {self.target}/v1/search: {error!r}") from error
         hidden = set(question.exclude)
-        return [unit for unit in ranking if unit.unit_id not in hidden][:k], seconds
+        kept = [unit for unit in ranking if unit.unit_id not in hidden]
+        return (kept if grouped else kept[:k]), seconds  # grouped: k counts documents, not units
 
     def close(self) -> None:
         self._client.close()
+
+
+def _flatten_response(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A grouped response's units in the order `flatten_groups` gives in-process."""
+    flat: list[dict[str, Any]] = []
+    for document in payload["documents"]:
+        units = document["units"]
+        matched = sorted((u for u in units if u["context_for"] is None), key=lambda u: u["relevance_rank"] or 0)
+        for unit in matched:
+            flat.append(unit)
+            flat += [c for c in units if c["context_for"] == unit["unit_id"] and c["doc_id"] == document["doc_id"]]
+    return flat
 
 
 # ------------------------------------------------------------------ results
@@ -200,6 +256,11 @@ class QuestionResult:
     relevant: set[str]
     first_hit: int | None
     latency_ms: float
+    documents: list[str] = field(default_factory=list)
+    """Document ids in order of first appearance in `ranking`."""
+    gold_documents: set[str] = field(default_factory=set)
+    first_shown_hit: bool | None = None
+    """Grouped variants, when a gold document is first: whether its shown units hold a gold unit."""
 
 
 @dataclass
@@ -214,6 +275,19 @@ class VariantResult:
         ranked = {q.id: q.judged for q in chosen}
         relevant = {q.id: q.relevant for q in chosen}
         return compute_metrics(ranked, relevant, self.k)
+
+    def document_metrics(self, attribute: str | None = None, value: str | None = None) -> dict[str, float]:
+        """Document-level recall@1/5 and MRR; for grouped variants also `gold_shown`: of the questions
+        whose first document is a gold one, the share whose shown units there include a gold unit."""
+        chosen = [q for q in self.questions if attribute is None or getattr(q, attribute) == value]
+        figures = document_metrics(
+            {q.id: q.documents for q in chosen}, {q.id: q.gold_documents for q in chosen}, self.k
+        )
+        if self.variant in GROUPED:
+            shown = [q.first_shown_hit for q in chosen if q.first_shown_hit is not None]
+            figures["gold_shown"] = sum(shown) / len(shown) if shown else 0.0
+            figures["gold_shown_n"] = float(len(shown))
+        return figures
 
     def groups(self, attribute: str) -> dict[str, dict[str, Any]]:
         """Metrics per value of `kind` or `lang`, each with its count."""
@@ -230,6 +304,7 @@ class VariantResult:
         summary: dict[str, Any] = {
             "count": len(self.questions),
             "metrics": self.metrics(),
+            "documents": self.document_metrics(),
             "by_kind": self.groups("kind"),
             "by_lang": self.groups("lang"),
             "latency_ms": self.latency(),
@@ -261,6 +336,12 @@ def evaluate_variant(
         ranking, seconds = search(question, variant, k)
         judged = judge(ranking, question.gold)
         relevant = relevant_keys(question.gold)
+        documents = list(dict.fromkeys(unit.doc_id for unit in ranking))
+        gold_documents = {gold.doc for gold in question.gold}
+        first_shown_hit = None
+        if variant in GROUPED and documents and documents[0] in gold_documents:
+            first = [unit for unit in ranking if unit.doc_id == documents[0]]
+            first_shown_hit = bool(relevant & set(judge(first, question.gold)))
         result.questions.append(
             QuestionResult(
                 id=question.id,
@@ -272,6 +353,9 @@ def evaluate_variant(
                 relevant=relevant,
                 first_hit=first_hit_rank(judged, relevant),
                 latency_ms=seconds * 1000,
+                documents=documents,
+                gold_documents=gold_documents,
+                first_shown_hit=first_shown_hit,
             )
         )
     return result

@@ -112,6 +112,22 @@ def format_citation(unit: Unit, document: Document) -> str:
     return ", ".join([lead, *[extra for extra in extras if extra]])
 
 
+def format_document_citation(document: Document) -> str:
+    """The document as a whole, ready to paste: "Aanhangsel Handelingen II 2023/24, nr. 1108, zaak 2024Z14815,
+    antwoord op vragen van het lid Bontenbal (CDA), 5 juni 2024"; other kinds: title (kamerstuk), date."""
+    if document.kind is DocumentKind.WRITTEN_ANSWERS and (document.vergaderjaar or document.aanhangsel_nr):
+        year = f" {_vergaderjaar(document.vergaderjaar)}" if document.vergaderjaar else ""
+        parts = [f"Aanhangsel Handelingen II{year}"]
+        if document.aanhangsel_nr:
+            parts.append(f"nr. {document.aanhangsel_nr}")
+        if document.zaaknummer:
+            parts.append(f"zaak {document.zaaknummer}")
+        lead = ", ".join(parts) + f", antwoord op vragen{_asked_by(document)}"
+    else:
+        lead = _title_with_kamerstuk(document)
+    return ", ".join([lead, format_dutch_date(document.date)] if document.date else [lead])
+
+
 def cite(unit: Unit, document: Document) -> Citation:
     return Citation(
         document_title=document.title,

@@ -56,6 +56,17 @@ class SearchSort(StrEnum):
     OLDEST = "oldest"
 
 
+class SearchGroup(StrEnum):
+    NONE = "none"
+    DOCUMENT = "document"
+
+
+GROUP_HELP = (
+    "none (default): units; document: documents ranked by their best unit, each with its best units in "
+    "document order (VRAAGBAAK_GROUP_UNITS, default 4), a bare Ja/Nee or pointer answer shown with the unit it "
+    "leads into or points to; k then counts documents and `documents` holds them."
+)
+
 SORT_HELP = (
     f"relevance (default), newest or oldest: by date, the {DATE_SORT_POOL} most relevant units (k when larger) "
     "re-ordered by their document's date, undated ones last, ties by relevance; then the first k."
@@ -105,6 +116,7 @@ class SearchRequest(StrictModel):
     include_similar: bool = Field(
         default=False, description="Give each result its `similar` list (ook eerder gevraagd)."
     )
+    group: SearchGroup = Field(default=SearchGroup.NONE, description=GROUP_HELP)
 
     _clean = field_validator("question")(valid_question)
 
@@ -127,6 +139,7 @@ class SearchQuery(SearchFilters, _Asked):
 
     include_similar: bool = Field(default=False, description="Give each result its `similar` list.")
     sort: SearchSort = Field(default=SearchSort.RELEVANCE, description=SORT_HELP)
+    group: SearchGroup = Field(default=SearchGroup.NONE, description=GROUP_HELP)
 
     def to_request(self) -> SearchRequest:
         return SearchRequest(
@@ -136,4 +149,5 @@ class SearchQuery(SearchFilters, _Asked):
             filters=self.to_filters(),
             sort=self.sort,
             include_similar=self.include_similar,
+            group=self.group,
         )

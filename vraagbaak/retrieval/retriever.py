@@ -94,6 +94,15 @@ class SearchHit:
     citation: Citation | None = None
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One unit of a query's fused candidate list, before it becomes a `SearchHit` (no highlights yet)."""
+
+    unit: Unit
+    score: float
+    signals: dict[Signal, float]
+
+
 class Retriever:
     """Searches one loaded index generation with one encoder; safe to share between threads."""
 
@@ -124,6 +133,8 @@ class Retriever:
         self._document_frequency = content.lexical.document_frequency()
         # Sentence splitting and analysis of an answer cost more than the rest of a search; answers recur.
         self._analysed_answer = functools.lru_cache(maxsize=4096)(analyse_answer)
+        # A unit's citation depends on the unit and its document only: built once per row, on first use.
+        self._citations: dict[int, Citation] = {}
 
     @functools.cached_property
     def _siblings(self) -> SiblingScorer:
@@ -149,6 +160,14 @@ class Retriever:
 
     def units_of(self, doc_id: str) -> list[Unit]:
         return [self.content.units[row] for row in self._rows_of_document.get(doc_id, [])]
+
+    def next_unit(self, unit_id: str) -> Unit | None:
+        """The unit after `unit_id` in its document (the one a bare "Ja." leads into), or None."""
+        row = self._row_of.get(unit_id)
+        units = self.content.units
+        if row is None or row + 1 >= len(units) or units[row + 1].doc_id != units[row].doc_id:
+            return None
+        return units[row + 1]
 
     # ------------------------------------------------------------ search
 
@@ -214,12 +233,48 @@ class Retriever:
         """
         check_k(k)
         question = clean_question(question)
+        ranked = self._rank(question, vector, mode, filters, exclude, max(self.fusion.depth, k))[:k]
+        terms = frozenset(analyze(question))
+        return [self._hit(terms, row, rank, score, signals) for rank, (row, score, signals) in enumerate(ranked, 1)]
+
+    def candidates_encoded(
+        self,
+        question: str,
+        vector: np.ndarray | None,
+        mode: SearchMode = SearchMode.HYBRID,
+        filters: SearchFilters | None = None,
+        *,
+        exclude: Collection[str] = (),
+        depth: int | None = None,
+    ) -> list[Candidate]:
+        """Every fused candidate, best first: what `search_encoded` cuts at k, for callers that collapse units
+        (grouping by document). Each signal contributes its best `depth` units (default `FusionConfig.depth`);
+        at the default depth the order is exactly `search_encoded`'s."""
+        question = clean_question(question)
+        ranked = self._rank(question, vector, mode, filters, exclude, max(depth or 0, self.fusion.depth))
+        units = self.content.units
+        return [Candidate(units[row], score, signals) for row, score, signals in ranked]
+
+    def to_hit(self, question: str, candidate: Candidate, rank: int) -> SearchHit:
+        """A candidate as a full hit (highlights, citation), at `rank`."""
+        terms = frozenset(analyze(clean_question(question)))
+        return self._hit(terms, self._row_of[candidate.unit.unit_id], rank, candidate.score, candidate.signals)
+
+    def _rank(
+        self,
+        question: str,
+        vector: np.ndarray | None,
+        mode: SearchMode,
+        filters: SearchFilters | None,
+        exclude: Collection[str],
+        depth: int,
+    ) -> list[tuple[int, float, dict[Signal, float]]]:
+        """(row, fused score, raw signals) of every candidate, best first, ties by row."""
         filters = filters or SearchFilters()
         restricted = filters.active or bool(exclude) or (self._has_unanswered and not filters.include_unanswered)
         mask = self._mask(filters, exclude) if restricted else None
         if mask is not None and not mask.any():
             return []
-        depth = max(self.fusion.depth, k)
         rankings: dict[Signal, Ranking] = {}
         if mode is not SearchMode.LEXICAL:
             if vector is None:
@@ -227,7 +282,7 @@ class Retriever:
             rankings.update(self._dense(vector, mask, depth))
         if mode is not SearchMode.DENSE:
             rankings[Signal.LEXICAL] = self._lexical(question, mask, depth)
-        return self._fuse(question, rankings, k, mode)
+        return self._fuse(question, rankings, mode)
 
     def _mask(self, filters: SearchFilters, exclude: Collection[str] = ()) -> np.ndarray:
         mask = np.ones(len(self.content.units), dtype=bool)
@@ -272,7 +327,9 @@ class Retriever:
         top = top[scores[top] > 0]
         return top, scores[top]
 
-    def _fuse(self, question: str, rankings: dict[Signal, Ranking], k: int, mode: SearchMode) -> list[SearchHit]:
+    def _fuse(
+        self, question: str, rankings: dict[Signal, Ranking], mode: SearchMode
+    ) -> list[tuple[int, float, dict[Signal, float]]]:
         raw: dict[int, dict[Signal, float]] = {}
         for signal, (rows, scores) in rankings.items():
             for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
@@ -297,9 +354,8 @@ class Retriever:
                 sibling_weight=config.sibling_weight,
                 siblings=lambda rows: np.array(self._siblings.scores(question, rows.tolist())),
             )
-        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
-        terms = frozenset(analyze(question))
-        return [self._hit(terms, row, rank, score, raw[row]) for rank, (row, score) in enumerate(best, 1)]
+        best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        return [(row, score, raw[row]) for row, score in best]
 
     def _hit(
         self, question_terms: frozenset[str], row: int, rank: int, score: float, signals: dict[Signal, float]
@@ -314,8 +370,14 @@ class Retriever:
             matched=tuple(signal for signal in Signal if signal in signals),
             signals=signals,
             highlights=choose_highlights(self._analysed_answer(unit.answer), question_terms, self._document_frequency),
-            citation=cite(unit, document),
+            citation=self._citation(row, unit, document),
         )
+
+    def _citation(self, row: int, unit: Unit, document: Document) -> Citation:
+        found = self._citations.get(row)
+        if found is None:  # two threads may both build it: the same frozen value either way
+            found = self._citations[row] = cite(unit, document)
+        return found
 
 
 def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:

@@ -25,6 +25,8 @@ MODE_CHOICES = (
     "hybrid-minmax",
     "hybrid-no-siblings",
     "hybrid-no-focus",
+    "hybrid-grouped",
+    "hybrid-grouped-plain",
 )
 
 
@@ -166,7 +168,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             fusion=fusion,
             engine=settings.query_engine,
         )
-        searcher = InProcessSearcher(retriever, target=str(index_dir))
+        searcher = InProcessSearcher(retriever, target=str(index_dir), group_units=settings.group_units)
     try:
         results = run_evaluation(questions, searcher, resolve_variants(args.mode, searcher), args.k)
     finally:

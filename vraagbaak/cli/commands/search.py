@@ -11,10 +11,14 @@ import argparse
 import datetime
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vraagbaak.retrieval.request import DATE_SORT_POOL, SearchMode, SearchQuery, SearchSort
+from vraagbaak.retrieval.request import DATE_SORT_POOL, SearchGroup, SearchMode, SearchQuery, SearchSort
 from vraagbaak.settings import Settings
 from vraagbaak.units import DocumentKind
+
+if TYPE_CHECKING:
+    from vraagbaak.retrieval.search import SearchResponse
 
 CLI_ONLY = frozenset({"index", "json"})
 """Destinations of flags that are not search parameters."""
@@ -44,6 +48,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=SearchSort.RELEVANCE.value,
         help=f"by date: the {DATE_SORT_POOL} most relevant (or k, when larger) re-ordered by date",
     )
+    search.add_argument(
+        "--group",
+        choices=[group.value for group in SearchGroup],
+        default=SearchGroup.NONE.value,
+        help="document: documents ranked by their best unit, each with its best units (VRAAGBAAK_GROUP_UNITS); "
+        "-k then counts documents",
+    )
     search.add_argument("--index", type=Path, default=None, help="index directory (default: VRAAGBAAK_INDEX_DIR)")
     search.add_argument("--json", action="store_true", help="print the API's response object")
     search.set_defaults(handler=run_search)
@@ -68,9 +79,12 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"vraagbaak search: {describe_validation_error(error)}")
         return 2
     retriever = open_retriever(args.index or settings.index_dir, settings.model_cache, engine=settings.query_engine)
-    response = answer_search(request, retriever, settings.top_k)
+    response = answer_search(request, retriever, settings.top_k, group_units=settings.group_units)
     if args.json:
         print(response.model_dump_json(indent=2))
+        return 0
+    if response.documents is not None:
+        print_documents(response)
         return 0
     if not response.results:
         print("no results")
@@ -85,3 +99,22 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         print()
     print(f"({response.took_ms:.0f} ms)")
     return 0
+
+
+def print_documents(response: SearchResponse) -> None:
+    """A grouped response: each document with its citation, then its shown units (the best marked *)."""
+    if not response.documents:
+        print("no results")
+    for document in response.documents or []:
+        print(f"{document.rank:>2}. [{document.score:.4f}] {document.doc_id}  ({document.matched} units matched)")
+        print(f"    {document.citation}")
+        for unit in document.units:
+            mark = "*" if unit.best else ("+" if unit.context_for else "-")
+            label = f"vraag {unit.number}" if unit.number is not None else unit.unit_id
+            via = f" (bij {unit.context_for})" if unit.context_for else ""
+            print(f"    {mark} {label}{via}")
+            if unit.question:
+                print(textwrap.indent(textwrap.shorten(unit.question, 200), "      V: "))
+            print(textwrap.indent(textwrap.shorten(unit.answer, 300), "      A: "))
+        print()
+    print(f"({response.took_ms:.0f} ms)")

@@ -16,7 +16,10 @@ const KINDS = {
   prose: "Document",
 };
 const SORTS = { newest: "nieuwste eerst", oldest: "oudste eerst" };
-const DATE_SORT_POOL = 20; // the API re-orders this many of the most relevant units by date
+const DATE_SORT_POOL = 20; // the API re-orders this many of the most relevant units (or documents) by date
+// The page groups by document unless the URL says group=none: a drafter wants the earlier set of answers,
+// and the right document comes first far more often than the right unit (README, "Results by document").
+const PAGE_GROUP = "document";
 const WINDOW = 200; // units in full per document request: the API's maximum
 const TOC_CHARS = 90;
 
@@ -224,7 +227,7 @@ function renderCard(result, sortedByDate) {
   const citation = result.citation;
   card.dataset.unitId = result.unit_id;
   card.querySelector(".rank").textContent = `#${result.rank}`;
-  if (sortedByDate) {
+  if (sortedByDate && result.relevance_rank !== null) {
     const relevance = card.querySelector(".relevance");
     relevance.textContent = `relevantie #${result.relevance_rank}`;
     relevance.hidden = false;
@@ -246,8 +249,9 @@ function renderCard(result, sortedByDate) {
   const dates = card.querySelector(".dates");
   dates.textContent = datesLine(result);
   dates.hidden = false;
-  card.querySelector(".matched").textContent =
-    "gevonden via " + result.matched.map((signal) => SIGNALS[signal] || signal).join(", ");
+  card.querySelector(".matched").textContent = result.matched.length
+    ? "gevonden via " + result.matched.map((signal) => SIGNALS[signal] || signal).join(", ")
+    : "context";
   const number = result.number !== null ? `Vraag ${result.number} — ` : "";
   card.querySelector(".card-title").textContent = number + citation.document_title;
   if (result.question) {
@@ -273,6 +277,72 @@ function renderCard(result, sortedByDate) {
   return card;
 }
 
+// A unit inside a document result: the best one marked, the context of a bare "Ja." or pointer labelled.
+function renderGroupUnit(unit, bareNumbers) {
+  const card = renderCard(unit, false);
+  card.classList.add("group-unit");
+  const rank = card.querySelector(".rank");
+  if (unit.best) {
+    card.classList.add("best");
+    rank.textContent = "best passend";
+  } else if (unit.context_for) {
+    card.classList.add("context");
+    const number = bareNumbers[unit.context_for];
+    rank.textContent = number !== undefined && number !== null ? `hoort bij vraag ${number}` : "hoort bij het antwoord hierboven";
+  } else {
+    rank.textContent = "ook passend";
+  }
+  return card;
+}
+
+// "Schriftelijke vragen · 5 juni 2024 · gesteld door X · aan Y": who asked whom, as the document says it.
+function groupMeta(doc) {
+  const parts = [];
+  if (doc.questioners.length) parts.push(`gesteld door ${doc.questioners.join(", ")}`);
+  if (doc.addressee) parts.push(`aan ${doc.addressee}`);
+  if (doc.dossier) parts.push(`Kamerstuk ${doc.dossier}` + (doc.kamerstuk_nr ? `, nr. ${doc.kamerstuk_nr}` : ""));
+  return parts.join(" · ");
+}
+
+function renderGroup(doc, sortedByDate) {
+  const item = $("group-template").content.firstElementChild.cloneNode(true);
+  item.dataset.docId = doc.doc_id;
+  item.querySelector(".rank").textContent = `#${doc.rank}`;
+  item.querySelector(".kind").textContent = KINDS[doc.kind] || doc.kind;
+  if (doc.date) {
+    const date = item.querySelector(".date");
+    date.textContent = dutchDate(doc.date);
+    date.hidden = false;
+  }
+  if (sortedByDate) {
+    const relevance = item.querySelector(".relevance");
+    relevance.textContent = `relevantie #${doc.relevance_rank}`;
+    relevance.hidden = false;
+  }
+  item.querySelector(".matched-units").textContent =
+    `${doc.matched} ${doc.matched === 1 ? "passend antwoord" : "passende antwoorden"}`;
+  const best = doc.units.find((unit) => unit.best);
+  const link = item.querySelector(".group-link");
+  link.textContent = doc.title;
+  link.href = docHref(doc.doc_id, best ? best.unit_id : null);
+  followInPage(link);
+  const meta = item.querySelector(".group-meta");
+  meta.textContent = groupMeta(doc);
+  meta.hidden = !meta.textContent;
+  item.querySelector(".citation").textContent = doc.citation;
+  wireCopy(item.querySelector(".copy"), doc.citation, "Bronvermelding van het document gekopieerd.");
+  const bareNumbers = Object.fromEntries(doc.units.map((unit) => [unit.unit_id, unit.number]));
+  item.querySelector(".group-units").replaceChildren(...doc.units.map((unit) => renderGroupUnit(unit, bareNumbers)));
+  return item;
+}
+
+// What /v1/search is asked: the page's search, grouped by document unless the URL says otherwise.
+function apiParams(params) {
+  const query = new URLSearchParams(params);
+  if (!query.get("group")) query.set("group", PAGE_GROUP);
+  return query;
+}
+
 // The search the form describes, as the query string of the page and of /v1/search.
 function formParams() {
   const params = new URLSearchParams();
@@ -285,6 +355,7 @@ function formParams() {
   if ($("date-to").value) params.set("date_to", $("date-to").value);
   if ($("sort").value !== "relevance") params.set("sort", $("sort").value);
   if ($("unanswered").checked) params.set("include_unanswered", "true");
+  if ($("group").value !== PAGE_GROUP) params.set("group", $("group").value);
   return params;
 }
 
@@ -307,13 +378,14 @@ function fillForm(params) {
   $("date-to").value = params.get("date_to") || "";
   setSelect($("sort"), params.get("sort"), "relevance");
   $("unanswered").checked = params.get("include_unanswered") === "true";
+  setSelect($("group"), params.get("group"), PAGE_GROUP);
 }
 
 function updateExport(params, count) {
   $("export-bar").hidden = count === 0;
   resetMonitor(params);
   for (const [id, format] of [["export-csv", "csv"], ["export-md", "md"]]) {
-    const query = new URLSearchParams(params);
+    const query = apiParams(params);
     query.set("format", format);
     $(id).href = "/v1/search?" + query.toString();
   }
@@ -338,17 +410,21 @@ async function runSearch(params) {
   button.disabled = true;
   setStatus("Zoeken…");
   try {
-    const response = await fetchJson("/v1/search?" + query + "&include_similar=true");
+    const response = await fetchJson("/v1/search?" + apiParams(params).toString() + "&include_similar=true");
     if (token !== searchToken) return;
     const sortedByDate = response.sort !== "relevance";
-    const cards = response.results.map((result) => renderCard(result, sortedByDate));
+    const grouped = response.documents !== null && response.documents !== undefined;
+    const cards = grouped
+      ? response.documents.map((doc) => renderGroup(doc, sortedByDate))
+      : response.results.map((result) => renderCard(result, sortedByDate));
     $("results").replaceChildren(...cards);
     shownSearch = location.search;
     const count = cards.length;
     updateExport(params, count);
     const order = sortedByDate ? `, ${SORTS[response.sort]} (uit de ${Math.max(DATE_SORT_POOL, response.k)} meest relevante)` : "";
+    const noun = grouped ? (count === 1 ? "document" : "documenten") : (count === 1 ? "resultaat" : "resultaten");
     setStatus(count
-      ? `${count} ${count === 1 ? "resultaat" : "resultaten"}${order} (${Math.round(response.took_ms)} ms)`
+      ? `${count} ${noun}${order} (${Math.round(response.took_ms)} ms)`
       : "Geen resultaten gevonden.");
     if (count && response.close_match === false) $("status").textContent += " · geen vergelijkbaar eerder antwoord";
     if (count) window.Vraagbaak.showAskedByYear(params, () => token === searchToken);
