@@ -1,7 +1,8 @@
 # Vraagbaak: the HTTP API and the drafters' page, with the bundled model and the seed index baked in.
 #   docker build -t vraagbaak .
 #   docker run --rm -p 8000:8000 vraagbaak          # then open http://127.0.0.1:8000/
-#   docker run --rm -p 8000:8000 -e VRAAGBAAK_API_KEY=... vraagbaak   # with the admin routes on
+#   docker run --rm -p 8000:8000 -e VRAAGBAAK_API_KEY=... vraagbaak   # admin routes on (key: 16+ characters)
+#   docker run --rm -p 8000:8000 -e VRAAGBAAK_PUBLIC_URL=https://vraagbaak.example/ vraagbaak   # links in feeds
 #   docker run -d -v vraagbaak-index:/var/lib/vraagbaak/index vraagbaak vraagbaak sync --every 1h
 #       (and serve with the same volume and -e VRAAGBAAK_RELOAD_POLL_S=30: README, "The public record")
 # Nothing is fetched at run time (but by `vraagbaak sync`, which reads the open data): the model is

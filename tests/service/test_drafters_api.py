@@ -195,7 +195,8 @@ def test_csv_export_has_question_answer_citation_and_link(client: TestClient) ->
     assert first["answer"] == "Er gaat 10 miljoen euro naar exportbevordering."
     assert first["citation"] == "Antwoord op vraag 1, Titel van export (Kamerstuk 36180, nr. 164), 1 juni 2025"
     assert first["date"] == "2025-06-01"
-    assert first["link"] == f"http://testserver/?doc={EXPORT}&unit={EXPORT}%3A1"
+    # "testserver" is no loopback name and no VRAAGBAAK_PUBLIC_URL is set: a root-relative link (issue 30)
+    assert first["link"] == f"/?doc={EXPORT}&unit={EXPORT}%3A1"
 
 
 def test_markdown_export(client: TestClient) -> None:
@@ -207,7 +208,7 @@ def test_markdown_export(client: TestClient) -> None:
     assert "## 1. Vraag 1 — Titel van export" in text
     assert "> Er gaat 10 miljoen euro naar exportbevordering." in text
     assert "*Bron:* Antwoord op vraag 1, Titel van export (Kamerstuk 36180, nr. 164), 1 juni 2025" in text
-    assert f"[Bekijk in het document](http://testserver/?doc={EXPORT}&unit={EXPORT}%3A1)" in text
+    assert f"[Bekijk in het document](/?doc={EXPORT}&unit={EXPORT}%3A1)" in text
 
 
 def test_csv_export_cannot_smuggle_a_formula_into_a_spreadsheet(tmp_path: Path) -> None:
