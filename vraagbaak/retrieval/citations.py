@@ -76,15 +76,20 @@ def _asked_by(document: Document) -> str:
     return f" van {member} {listed}"
 
 
-def _aanhangsel_citation(unit: Unit, document: Document) -> str:
-    """ "Aanhangsel Handelingen II 2023/24, nr. 1108, antwoord op vraag 2 van het lid Bontenbal (CDA)" """
+def _aanhangsel(document: Document, answered: str) -> str:
+    """ "Aanhangsel Handelingen II 2023/24, nr. 1108, zaak …, antwoord op {answered} van het lid Bontenbal (CDA)" """
     year = f" {_vergaderjaar(document.vergaderjaar)}" if document.vergaderjaar else ""
     parts = [f"Aanhangsel Handelingen II{year}"]
     if document.aanhangsel_nr:
         parts.append(f"nr. {document.aanhangsel_nr}")
     if document.zaaknummer:
         parts.append(f"zaak {document.zaaknummer}")
-    return ", ".join(parts) + f", antwoord op {_numbers_phrase(unit, 'vraag')}{_asked_by(document)}"
+    return ", ".join(parts) + f", antwoord op {answered}{_asked_by(document)}"
+
+
+def _aanhangsel_citation(unit: Unit, document: Document) -> str:
+    """ "Aanhangsel Handelingen II 2023/24, nr. 1108, antwoord op vraag 2 van het lid Bontenbal (CDA)" """
+    return _aanhangsel(document, _numbers_phrase(unit, "vraag"))
 
 
 def _question_citation(unit: Unit, document: Document) -> str:
@@ -116,13 +121,7 @@ def format_document_citation(document: Document) -> str:
     """The document as a whole, ready to paste: "Aanhangsel Handelingen II 2023/24, nr. 1108, zaak 2024Z14815,
     antwoord op vragen van het lid Bontenbal (CDA), 5 juni 2024"; other kinds: title (kamerstuk), date."""
     if document.kind is DocumentKind.WRITTEN_ANSWERS and (document.vergaderjaar or document.aanhangsel_nr):
-        year = f" {_vergaderjaar(document.vergaderjaar)}" if document.vergaderjaar else ""
-        parts = [f"Aanhangsel Handelingen II{year}"]
-        if document.aanhangsel_nr:
-            parts.append(f"nr. {document.aanhangsel_nr}")
-        if document.zaaknummer:
-            parts.append(f"zaak {document.zaaknummer}")
-        lead = ", ".join(parts) + f", antwoord op vragen{_asked_by(document)}"
+        lead = _aanhangsel(document, "vragen")
     else:
         lead = _title_with_kamerstuk(document)
     return ", ".join([lead, format_dutch_date(document.date)] if document.date else [lead])
