@@ -396,12 +396,15 @@ def _p99(values: list[float]) -> float:
 @contextlib.contextmanager
 def _server(index_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
+    # VRAAGBAAK_SOAK_SERVER_LOG=FILE keeps the server's log (an error's traceback) beyond the campaign's folder.
+    log_path = os.environ.get("VRAAGBAAK_SOAK_SERVER_LOG")
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - closed with the server, below
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.soak_server", str(index_dir), str(port), SOAK_KEY],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -419,6 +422,8 @@ def _server(index_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log is not None:
+            log.close()
 
 
 def _sync_loop(
@@ -457,7 +462,18 @@ def _sync_loop(
     return running()
 
 
-def soak(clients: int, seconds: float, window_s: float, root: Path, sync_every_s: float = 0.0) -> dict[str, Any]:
+def soak(
+    clients: int,
+    seconds: float,
+    window_s: float,
+    root: Path,
+    sync_every_s: float = 0.0,
+    writes: bool = True,
+    feeds: bool = True,
+) -> dict[str, Any]:
+    """C clients searching for `seconds`; one of them also uploads and removes (`writes`), all read the
+    monitor's feed now and then (`feeds`), and a sync runs every `sync_every_s` s (0: none). Switching one
+    off tells which part of the load a finding comes with."""
     index_dir = root / "index"
     build_fake_index(index_dir, FakeEncoder())
     synced: dict[str, Any] = {"every_s": sync_every_s, "runs": 0, "failed": []}
@@ -482,7 +498,8 @@ def soak(clients: int, seconds: float, window_s: float, root: Path, sync_every_s
                     n += 1
                     roll = rng.random()
                     try:
-                        if number == 0 and roll < 0.2:  # one client writes: uploads and removals, as an editor would
+                        # one client writes: uploads and removals, as an editor would
+                        if writes and number == 0 and roll < 0.2:
                             doc_id = f"soak-{n % 5}"
                             if rng.random() < 0.5:
                                 question = f"{rng.choice(questions)} ronde {n}"
@@ -497,7 +514,7 @@ def soak(clients: int, seconds: float, window_s: float, root: Path, sync_every_s
                             else:
                                 response = http.delete(f"/v1/documents/{doc_id}", headers=key)
                                 ok, what = response.status_code in (204, 200, 404), "removals"
-                        elif roll < 0.1:
+                        elif feeds and roll < 0.1:
                             response = http.get(monitor["feed_url"])
                             ok, what = response.status_code == 200, "feeds"
                         else:
@@ -673,6 +690,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--soak-sync-every", type=float, default=30.0, help="seconds between sync runs during the soak; 0: none"
     )
+    parser.add_argument("--soak-no-writes", action="store_true", help="no uploads or removals during the soak")
+    parser.add_argument("--soak-no-feeds", action="store_true", help="no feed reads during the soak")
     parser.add_argument("--no-disk-full", action="store_true", help="skip the tmpfs section (needs root)")
     parser.add_argument("--max-minutes", type=float, default=120.0, help="stop starting kill trials and fuzz cases")
     parser.add_argument("--seed", type=int, default=30)
@@ -688,7 +707,13 @@ def main(argv: list[str] | None = None) -> int:
             (
                 "soak",
                 lambda: soak(
-                    args.soak_clients, args.soak_seconds, args.window_seconds, root / "soak", args.soak_sync_every
+                    args.soak_clients,
+                    args.soak_seconds,
+                    args.window_seconds,
+                    root / "soak",
+                    args.soak_sync_every,
+                    writes=not args.soak_no_writes,
+                    feeds=not args.soak_no_feeds,
                 ),
             ),
             ("disk_full", lambda: None if args.no_disk_full else disk_full(root)),

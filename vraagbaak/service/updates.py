@@ -34,6 +34,7 @@ from vraagbaak.parsing import DOCUMENT_SUFFIXES
 from vraagbaak.parsing.isolation import ParseLimits, ParseWorker
 from vraagbaak.parsing.readers import Format, sniff_format
 from vraagbaak.retrieval.retriever import Retriever, open_retriever
+from vraagbaak.service.memory import MallocTrimmer
 from vraagbaak.service.metrics import Metrics
 from vraagbaak.service.monitors.arrivals import take_up
 from vraagbaak.service.schemas import ReloadResponse, UpdateResponse
@@ -70,6 +71,8 @@ class IndexUpdater:
         self.parser: ParseWorker | None = None
         """The worker that parses uploads under the settings' limits; started by the first upload."""
         self._counter: tuple[Encoder, LengthFunction] | None = None
+        self.trimmer = MallocTrimmer()
+        """Hands the memory a swap freed back to the system (service/memory.py: what it fixed, measured)."""
 
     @property
     def settings(self) -> ServiceSettings:
@@ -85,6 +88,7 @@ class IndexUpdater:
         self.app.state.retriever = retriever  # one reference assignment: atomic for readers
         self.app.state.load_error = None
         take_up(self.app, retriever)  # documents arrive: the monitors' bookkeeping, so feed reads only read
+        self.trimmer.after_swap()  # the build's scratch space and the generation before: free, but resident
         logger.info(
             "now serving index generation %s (%d documents, %d units)",
             retriever.generation,
