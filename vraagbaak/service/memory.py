@@ -44,14 +44,10 @@ def limit_malloc_arenas(count: int) -> bool:
     """Cap glibc's malloc arenas at `count` (0: leave glibc's default); False where there is no glibc."""
     if count <= 0:
         return False
-    name = ctypes.util.find_library("c")
-    if name is None:
+    libc = _glibc()
+    if libc is None:  # not glibc (musl, macOS): nothing to tune
         return False
-    try:
-        libc = ctypes.CDLL(name)
-        done = bool(libc.mallopt(M_ARENA_MAX, count))
-    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
-        return False
+    done = bool(libc.mallopt(M_ARENA_MAX, count))
     if done:
         logger.debug("malloc arenas capped at %d", count)
     return done
