@@ -119,7 +119,7 @@ def units_among_first(first: int, weight: float) -> DocumentScores:
     return score
 
 
-def _z_scores(query: Query, signal: Signal) -> dict[str, float]:
+def z_scores(query: Query, signal: Signal) -> dict[str, float]:
     """Each candidate's raw `signal` score as a z-score over the candidates; absent counts as the lowest."""
     values = [c.signals.get(signal) for c in query.candidates]
     present = [v for v in values if v is not None]
@@ -138,7 +138,7 @@ def question_match(weight: float) -> DocumentScores:
     """The best unit, plus `weight` x the z-score (over the candidates) of the document's best question cosine."""
 
     def score(query: Query) -> dict[str, float]:
-        z = _z_scores(query, Signal.QUESTION)
+        z = z_scores(query, Signal.QUESTION)
         best = {doc: max(z[c.unit.unit_id] for c in units) for doc, units in query.documents().items()}
         return {doc: value + weight * best[doc] for doc, value in best_unit(query).items()}
 
@@ -149,8 +149,8 @@ def dense_lexical_agreement(weight: float) -> DocumentScores:
     """The best unit, plus `weight` x the lower of the document's best dense and best lexical z-score."""
 
     def score(query: Query) -> dict[str, float]:
-        question, answer = _z_scores(query, Signal.QUESTION), _z_scores(query, Signal.ANSWER)
-        lexical = _z_scores(query, Signal.LEXICAL)
+        question, answer = z_scores(query, Signal.QUESTION), z_scores(query, Signal.ANSWER)
+        lexical = z_scores(query, Signal.LEXICAL)
         found = {}
         for doc, value in best_unit(query).items():
             ids = [c.unit.unit_id for c in query.documents()[doc]]
