@@ -52,8 +52,6 @@ def test_metrics_keep_their_names_and_content_type(make_client: Callable[..., Te
         "vraagbaak_encode_questions": "counter",
         "vraagbaak_encode_batch_size_max": "gauge",
         "vraagbaak_encode_seconds": "counter",
-        "vraagbaak_engine_turn_waits": "counter",
-        "vraagbaak_engine_turn_seconds": "counter",
     }
     assert "_created" not in response.text
 

@@ -24,7 +24,6 @@ from starlette.types import Scope
 
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.retrieval.retriever import Retriever, open_retriever
-from vraagbaak.service.activity import SearchActivity, SearchActivityMiddleware
 from vraagbaak.service.batching import QueryBatcher
 from vraagbaak.service.docs import install_docs
 from vraagbaak.service.errors import install_error_handlers, new_error_id, public_message
@@ -41,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 UPLOAD_PATH = "/v1/documents"
-# Requests the query engine takes turns with: short CPU work around one trip to the engine (issue 29).
-SEARCH_PATHS = ("/v1/search", "/v1/search/batch")
 
 
 def _version() -> str:
@@ -126,12 +123,8 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.state.load_error = None
     app.state.load_error_id = None
     app.state.metrics = Metrics()
-    app.state.search_activity = SearchActivity() if settings.engine_turns else None
     app.state.batcher = QueryBatcher(
-        settings.batch_max,
-        settings.batch_wait_ms / 1000,
-        timeout_s=settings.encode_timeout_s,
-        activity=app.state.search_activity,
+        settings.batch_max, settings.batch_wait_ms / 1000, timeout_s=settings.encode_timeout_s
     )
     app.state.updater = IndexUpdater(app)
     app.state.in_flight = InFlight(settings.max_in_flight)
@@ -164,6 +157,4 @@ def create_app(settings: ServiceSettings | None = None, retriever: Retriever | N
     app.add_middleware(OverloadMiddleware, in_flight=app.state.in_flight, weighed_paths=("/v1/search/batch",))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, templates=lambda: app.openapi()["paths"])
     app.add_middleware(SecurityHeadersMiddleware)
-    if app.state.search_activity is not None:  # outermost: a search counts until its last byte is handed over
-        app.add_middleware(SearchActivityMiddleware, activity=app.state.search_activity, paths=SEARCH_PATHS)
     return app

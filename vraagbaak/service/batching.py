@@ -14,11 +14,6 @@ and once the worker thread has died (or one model call has run past
 `timeout_s`) callers get `EngineDownError` at once and `healthy` is False, so
 `/readyz` says so. The batch route sends its questions in chunks
 (`encode_many`), so single questions queued meanwhile go between the chunks.
-
-Given a `SearchActivity`, the engine takes turns with the searches (issue 29):
-before a batch it waits until no search is at work (ranking, writing its
-response), for at most `TURN_SHARE` of the previous model call and never more
-than `TURN_MAX_S`, so the two do not run on the same two cores at once.
 """
 
 from __future__ import annotations
@@ -36,14 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vraagbaak.retrieval.retriever import Retriever
-from vraagbaak.service.activity import EngineWait, SearchActivity
 
 logger = logging.getLogger(__name__)
-
-# The engine's turn: it waits for the searches at work at most this share of its previous model call,
-# and never longer than TURN_MAX_S, so one slow request (a large export, a long ranking) only delays it.
-TURN_SHARE = 0.5
-TURN_MAX_S = 0.05
 
 
 class EngineTimeoutError(Exception):
@@ -58,18 +47,7 @@ class EngineDownError(Exception):
 class _Job:
     retriever: Retriever
     question: str
-    wait: EngineWait | None = None  # a served search waiting: at work again once answered
     future: Future[np.ndarray] = field(default_factory=Future)
-
-    def answer(self, vector: np.ndarray) -> None:
-        if self.wait is not None:
-            self.wait.answered()  # before the search can resume, so the next batch sees it at work
-        self.future.set_result(vector)
-
-    def refuse(self, error: BaseException) -> None:
-        if self.wait is not None:
-            self.wait.answered()
-        self.future.set_exception(error)
 
 
 @dataclass
@@ -80,20 +58,12 @@ class BatchStats:
     questions: int = 0
     largest: int = 0
     encode_seconds: float = 0.0
-    turn_waits: int = 0  # batches that waited for searches at work
-    turn_seconds: float = 0.0
 
 
 class QueryBatcher:
     """Groups concurrent `encode` calls; the worker thread starts on first use and stops with `close`."""
 
-    def __init__(
-        self,
-        max_batch: int = 32,
-        max_wait_s: float = 0.002,
-        timeout_s: float = 30.0,
-        activity: SearchActivity | None = None,
-    ) -> None:
+    def __init__(self, max_batch: int = 32, max_wait_s: float = 0.002, timeout_s: float = 30.0) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, got {max_batch}")
         if timeout_s <= 0:
@@ -101,7 +71,6 @@ class QueryBatcher:
         self.max_batch = max_batch
         self.max_wait_s = max(0.0, max_wait_s)
         self.timeout_s = timeout_s
-        self.activity = activity
         self.stats = BatchStats()
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -111,7 +80,6 @@ class QueryBatcher:
         self._last_batch = 0  # size of the previous batch: >1 means others are asking too
         self._current: list[_Job] = []  # the batch being encoded, failed at once if the worker dies
         self._busy_since: float | None = None  # monotonic start of the model call under way
-        self._last_call_s = 0.0  # how long the previous model call took: the engine's turn is sized on it
 
     @property
     def problem(self) -> str | None:
@@ -138,7 +106,7 @@ class QueryBatcher:
         What the served search uses (issue 29): a blocking `encode` parks a threadpool thread on the
         future, and each wake-up of it competes with the engine's threads for the two cores.
         """
-        (job,) = jobs = self._enqueue(retriever, [question])
+        (job,) = self._enqueue(retriever, [question])
         try:
             return await asyncio.wait_for(asyncio.wrap_future(job.future), self.timeout_s)
         except TimeoutError as error:
@@ -146,8 +114,6 @@ class QueryBatcher:
             raise EngineTimeoutError(
                 f"a question waited more than {self.timeout_s:g} s for the query engine"
             ) from error
-        finally:
-            _stop_waiting(jobs)
 
     def encode_many(self, retriever: Retriever, questions: Sequence[str]) -> np.ndarray:
         """The query vectors of `questions`, queued together; one wait of at most `timeout_s` for all."""
@@ -163,18 +129,15 @@ class QueryBatcher:
             raise EngineTimeoutError(
                 f"{len(jobs)} question(s) waited more than {self.timeout_s:g} s for the query engine"
             ) from error
-        finally:
-            _stop_waiting(jobs)
 
     def _enqueue(self, retriever: Retriever, questions: Sequence[str]) -> list[_Job]:
+        jobs = [_Job(retriever, question) for question in questions]
         with self._lock:
             if self._closed:
                 raise RuntimeError("the query batcher is closed")
             problem = self.problem
             if problem is not None:
                 raise EngineDownError(problem)
-            wait = self.activity.begin_wait(len(questions)) if self.activity is not None else None
-            jobs = [_Job(retriever, question, wait) for question in questions]
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, name="query-batcher", daemon=True)
                 self._worker.start()
@@ -232,23 +195,12 @@ class QueryBatcher:
             first = self._queue.get()
             if first is None:
                 break
-            self._take_turn()
             jobs, stop = self._collect(first)
             self._last_batch = len(jobs)
             # A cancelled job timed out in the queue; the rest can no longer be cancelled.
             self._current = [job for job in jobs if job.future.set_running_or_notify_cancel()]
             self._encode(self._current)
             self._current = []
-
-    def _take_turn(self) -> None:
-        """Wait until no search is at work, bounded by the previous call's length; what they queue meanwhile
-        joins this batch. Free when none is at work: a lone question is encoded at once."""
-        if self.activity is None or self.activity.working <= 0:
-            return
-        started = time.perf_counter()
-        self.activity.wait_idle(min(TURN_MAX_S, TURN_SHARE * self._last_call_s))
-        self.stats.turn_waits += 1
-        self.stats.turn_seconds += time.perf_counter() - started
 
     def _refuse_queued(self, error: Exception) -> None:
         """Anything still queued would wait forever: refuse it."""
@@ -272,30 +224,23 @@ class QueryBatcher:
                 vectors = group[0].retriever.encode([job.question for job in group])
             except Exception as error:  # the caller's thread re-raises it
                 for job in group:
-                    job.refuse(error)
+                    job.future.set_exception(error)
                 continue
             finally:
                 self._busy_since = None
             self.stats.batches += 1
             self.stats.questions += len(group)
             self.stats.largest = max(self.stats.largest, len(group))
-            self._last_call_s = time.perf_counter() - started
-            self.stats.encode_seconds += self._last_call_s
+            self.stats.encode_seconds += time.perf_counter() - started
             for job, vector in zip(group, vectors, strict=True):
-                job.answer(vector)
+                job.future.set_result(vector)
 
 
 def _fail(job: _Job, error: Exception) -> None:
     if job.future.done():
         return
     if job.future.running() or job.future.set_running_or_notify_cancel():
-        job.refuse(error)
-
-
-def _stop_waiting(jobs: list[_Job]) -> None:
-    """The caller is back at work, answered or not (a cancelled job is never answered by the worker)."""
-    if jobs and jobs[0].wait is not None:
-        jobs[0].wait.done()
+        job.future.set_exception(error)
 
 
 def _runs(jobs: list[_Job]) -> list[list[_Job]]:

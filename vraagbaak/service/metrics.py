@@ -117,12 +117,6 @@ class _Scrape:
         yield CounterMetricFamily(
             "vraagbaak_encode_seconds", "Time spent in micro-batched model calls.", batch.encode_seconds
         )
-        yield CounterMetricFamily(
-            "vraagbaak_engine_turn_waits", "Micro-batches that waited for the searches at work.", batch.turn_waits
-        )
-        yield CounterMetricFamily(
-            "vraagbaak_engine_turn_seconds", "Time the engine waited for the searches at work.", batch.turn_seconds
-        )
 
 
 class MetricsMiddleware:

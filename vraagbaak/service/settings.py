@@ -48,11 +48,6 @@ class ServiceSettings(Settings):
     batch_wait_ms: float = Field(
         default=2.0, ge=0.0, le=100.0, description="How long a micro-batch waits for more questions."
     )
-    engine_turns: bool = Field(
-        default=True,
-        description="The query engine waits for the searches at work before each batch instead of running beside "
-        "them (two cores: the two collide; docs/performance.md).",
-    )
     encode_timeout_s: float = Field(
         default=30.0,
         gt=0.0,

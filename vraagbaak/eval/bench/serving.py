@@ -64,7 +64,7 @@ class Service:
         import httpx
 
         text = httpx.get(self.url + "/metrics", timeout=5.0).text
-        wanted = re.compile(r"^(vraagbaak_(?:encode|engine)_\w+) ([0-9.eE+-]+)$", re.MULTILINE)
+        wanted = re.compile(r"^(vraagbaak_encode_\w+) ([0-9.eE+-]+)$", re.MULTILINE)
         return {name: float(value) for name, value in wanted.findall(text)}
 
     def _log_tail(self) -> str:
@@ -179,10 +179,6 @@ def measure_service(
             wall = level["elapsed_s"] + warmup_s
             level["encoder_busy"] = round(encoding / wall, 3) if wall else None
             level["encode_ms_per_question"] = round(encoding / asked * 1000, 2) if asked else None
-            turns = now.get("vraagbaak_engine_turn_seconds_total", 0) - previous.get(
-                "vraagbaak_engine_turn_seconds_total", 0
-            )
-            level["engine_turn_share"] = round(turns / wall, 3) if wall else None  # waiting for searches at work
             level["rss_mib"] = current_rss_mib(pid)
             previous = now
             levels.append(level)
