@@ -169,8 +169,10 @@ def test_bench_quick_writes_every_section(
     out = tmp_path / "bench"
     argv = ["bench", "--quick", "--index", str(seed_index), "--out", str(out), "--scale-sizes", "2000"]
     argv += ["--duration", "3", "--concurrency", "1,4", "--build-units", "10", "--sections", "build,query,http,scale"]
+    argv += ["--questions", "8"]  # the query path and the engine's floor on 8 seed questions, not 40
     assert main(argv) == 0
     results = json.loads((out / "bench.json").read_text())
+    assert results["config"]["questions"] == 8 and results["query"]["engine_floor"]["questions"] == 8
     assert {"machine", "config", "build", "query", "cold_start", "http", "scale", "targets"} <= set(results)
     assert (out / "bench.md").read_text().startswith("# vraagbaak bench")
 

@@ -21,6 +21,16 @@ def _sizes(value: str) -> tuple[int, ...]:
     return sizes
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from error
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return number
+
+
 def _ints(value: str) -> tuple[int, ...]:
     try:
         numbers = tuple(int(part) for part in value.split(",") if part.strip())
@@ -68,6 +78,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--duration", type=float, default=None, help="measured seconds per load level (10; quick 3)")
     bench.add_argument("--build-units", type=int, default=None, help="build only this many seed units (quick: 30)")
     bench.add_argument(
+        "--questions", type=_positive, default=None, help="seed questions per query section (100; quick 40)"
+    )
+    bench.add_argument(
         "--parse-docs", type=Path, default=None, help="more real *.txt documents for the parse section's text"
     )
     bench.set_defaults(handler=run_bench_command)
@@ -113,6 +126,7 @@ def run_bench_command(args: argparse.Namespace, settings: Settings) -> int:
         duration_s=args.duration,
         concurrencies=args.concurrency,
         build_units=args.build_units,
+        questions=args.questions,
         parse_docs=args.parse_docs,
         command="vraagbaak " + shlex.join(sys.argv[1:] if sys.argv[1:2] == ["bench"] else ["bench"]),
     )

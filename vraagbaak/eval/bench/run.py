@@ -47,6 +47,7 @@ class BenchConfig:
     concurrencies: tuple[int, ...] = (1, 4, 16, 64)
     rounds: int | None = None
     build_units: int | None = None
+    questions: int | None = None  # seed questions of the query and HTTP sections
     parse_docs: Path | None = None  # more real documents (*.txt) for the parse section to cut text from
     hnsw_default_up_to: int = 200_000
     ready_timeout_s: float = 120.0
@@ -67,6 +68,7 @@ class BenchConfig:
                 "rounds": self.rounds or (1 if quick else 2),
                 # quick: a slice of every document (about 30 units); full: the whole seed corpus
                 "build_units": self.build_units if self.build_units is not None else (30 if quick else None),
+                "questions": self.questions or (40 if quick else 100),
             }
         )
 
@@ -159,6 +161,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             "concurrencies": list(config.concurrencies),
             "rounds": config.rounds,
             "build_units": config.build_units,
+            "questions": config.questions,
         },
     }
     work = Path(tempfile.mkdtemp(prefix="vraagbaak-bench-", dir=config.work_dir))
@@ -190,7 +193,7 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
     parsed, failures = parse_paths([config.seeds_dir], length_function=encoder.count_tokens)
     if failures:
         logger.warning("seeds that did not parse: %s", failures)
-    questions = _questions(parsed, 40 if config.quick else 100)
+    questions = _questions(parsed, config.questions or 100)
 
     index_dir = config.index_dir
     if "build" in config.sections:
