@@ -33,14 +33,13 @@ import numpy as np
 from vraagbaak.eval.dataset import EvalQuestion, load_questions, select_split
 from vraagbaak.eval.experiments.document_score import (
     COLUMNS,
-    DocumentScores,
     DocumentScoreSearcher,
     Query,
     best_unit,
+    table_row,
     z_scores,
 )
 from vraagbaak.eval.judging import Retrieved, is_hit, normalise
-from vraagbaak.eval.runner import run_evaluation
 from vraagbaak.retrieval.fusion import Signal
 
 logger = logging.getLogger(__name__)
@@ -282,14 +281,6 @@ def print_misses(searcher: DocumentScoreSearcher, questions: Sequence[EvalQuesti
         )
 
 
-def _row(name: str, searcher: DocumentScoreSearcher, rule: DocumentScores, questions: Sequence[EvalQuestion]) -> str:
-    searcher.rule = rule
-    (result,) = run_evaluation(questions, searcher, ["hybrid-grouped"])
-    figures = {**result.metrics(), **result.document_metrics()}
-    shown = f"{figures['gold_shown']:.3f} ({int(figures['gold_shown_n'])})"
-    return f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in COLUMNS[:-1]) + f" | {shown} |"
-
-
 def main(argv: list[str] | None = None) -> int:
     from vraagbaak.retrieval.retriever import open_retriever
     from vraagbaak.settings import Settings
@@ -335,12 +326,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print("| grown index, grouped, 4 units + context | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
-    print(_row("dev, best unit (shipped)", searcher, best_unit, dev), flush=True)
-    print(_row(f"dev, ranker ({name}, penalty {penalty:g}; trained on dev)", searcher, chosen, dev), flush=True)
+    print(table_row("dev, best unit (shipped)", searcher, best_unit, dev), flush=True)
+    print(table_row(f"dev, ranker ({name}, penalty {penalty:g}; trained on dev)", searcher, chosen, dev), flush=True)
     if args.test:
         test = select_split(everything, "test")
-        print(_row("test, best unit (shipped)", searcher, best_unit, test), flush=True)
-        print(_row(f"test, ranker ({name}, penalty {penalty:g})", searcher, chosen, test), flush=True)
+        print(table_row("test, best unit (shipped)", searcher, best_unit, test), flush=True)
+        print(table_row(f"test, ranker ({name}, penalty {penalty:g})", searcher, chosen, test), flush=True)
     return 0
 
 

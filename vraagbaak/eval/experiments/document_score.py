@@ -220,6 +220,17 @@ class DocumentScoreSearcher:
 COLUMNS = ("recall@1", "recall@5", "mrr@10", "doc_recall@1", "doc_recall@5", "doc_mrr@10", "gold_shown")
 
 
+def table_row(
+    name: str, searcher: DocumentScoreSearcher, rule: DocumentScores, questions: Sequence[EvalQuestion]
+) -> str:
+    """One Markdown row of COLUMNS: grouped search over `questions` with documents ranked by `rule`."""
+    searcher.rule = rule
+    (result,) = run_evaluation(questions, searcher, ["hybrid-grouped"])
+    figures = {**result.metrics(), **result.document_metrics()}
+    shown = f"{figures['gold_shown']:.3f} ({int(figures['gold_shown_n'])})"
+    return f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in COLUMNS[:-1]) + f" | {shown} |"
+
+
 def main(argv: list[str] | None = None) -> int:
     from vraagbaak.retrieval.retriever import open_retriever
     from vraagbaak.settings import Settings
@@ -239,11 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| document score | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name in args.rules:
-        searcher.rule = RULES[name]
-        (result,) = run_evaluation(questions, searcher, ["hybrid-grouped"])
-        figures = {**result.metrics(), **result.document_metrics()}
-        shown = f"{figures['gold_shown']:.3f} ({int(figures['gold_shown_n'])})"
-        print(f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in COLUMNS[:-1]) + f" | {shown} |", flush=True)
+        print(table_row(name, searcher, RULES[name], questions), flush=True)
     return 0
 
 
