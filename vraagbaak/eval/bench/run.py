@@ -181,7 +181,7 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
     from vraagbaak.store.vector_index import stored_vectors
 
     assert config.scale_sizes is not None and config.duration_s is not None and config.warmup_s is not None
-    assert config.rounds is not None
+    assert config.rounds is not None and config.questions is not None
     if "parse" in config.sections:  # no model: parsing alone, first, on a quiet machine
         from vraagbaak.eval.bench.parse_speed import measure_parse_speed
 
@@ -193,7 +193,7 @@ def _run_sections(config: BenchConfig, work: Path, results: dict[str, Any]) -> N
     parsed, failures = parse_paths([config.seeds_dir], length_function=encoder.count_tokens)
     if failures:
         logger.warning("seeds that did not parse: %s", failures)
-    questions = _questions(parsed, config.questions or 100)
+    questions = _questions(parsed, config.questions)
 
     index_dir = config.index_dir
     if "build" in config.sections:
